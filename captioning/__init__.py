@@ -1,0 +1,1 @@
+"""Caption models: the checkpoint registry and one module per model kind."""

@@ -1,0 +1,1 @@
+"""Moderation of photos, text and photo↔text consistency."""

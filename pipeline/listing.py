@@ -1,0 +1,57 @@
+"""Plain data passed between the pipeline's stages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from PIL import Image
+
+Status = Literal["ok", "rejected", "error"]
+RouteName = Literal["text", "single", "multi"]
+
+
+@dataclass
+class Listing:
+    """What the seller gives: photo files, attribute fields and free text."""
+
+    images: list[Path] = field(default_factory=list)
+    attributes: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+
+@dataclass
+class Photo:
+    """A validated photo: decoded, EXIF-rotated, RGB. `number` is 1-based, as the seller counts."""
+
+    number: int
+    name: str
+    image: Image.Image
+
+    @property
+    def label(self) -> str:
+        """How a Russian message names this photo."""
+        return f"фото {self.number} ({self.name})"
+
+
+@dataclass
+class Result:
+    """Everything one run produces; `to_dict()` is the JSON the CLI and the API return."""
+
+    status: Status = "ok"
+    text: str = ""
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    route: dict[str, Any] = field(default_factory=dict)
+    checkpoint: dict[str, Any] = field(default_factory=dict)
+    diversity: dict[str, Any] = field(default_factory=dict)
+    moderation: list[dict[str, Any]] = field(default_factory=list)
+    masking: dict[str, Any] = field(default_factory=dict)
+    photos: list[dict[str, Any]] = field(default_factory=list)
+    scores: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable copy."""
+        return asdict(self)

@@ -1,0 +1,55 @@
+"""All run-time settings in one place, read from environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else default
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits enforced by validation (and by the app's upload widget)."""
+
+    max_images: int = 10
+    max_image_bytes: int = 25 * 1024 * 1024
+    max_pixels: int = 40_000_000
+    max_key_chars: int = 100
+    max_value_chars: int = 500
+    max_text_chars: int = 5000
+    allowed_formats: tuple[str, ...] = ("JPEG", "PNG", "GIF")
+    allowed_extensions: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".gif")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how the pipeline behaves.
+
+    Environment variables: LISTING_MODELS_DIR, LISTING_CHECKPOINTS_DIR, LISTING_TEST_CASES_DIR,
+    LISTING_DEFAULT_CHECKPOINT, LISTING_DEVICE (cpu|cuda|auto).
+    """
+
+    models_dir: Path = PROJECT_ROOT / "models"
+    checkpoints_dir: Path = PROJECT_ROOT / "checkpoints"
+    test_cases_dir: Path = PROJECT_ROOT / "test_cases"
+    default_checkpoint: str = "template"
+    device: str = "auto"
+    limits: Limits = field(default_factory=Limits)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Build settings from the environment, falling back to the project folders."""
+        return cls(
+            models_dir=_env_path("LISTING_MODELS_DIR", PROJECT_ROOT / "models"),
+            checkpoints_dir=_env_path("LISTING_CHECKPOINTS_DIR", PROJECT_ROOT / "checkpoints"),
+            test_cases_dir=_env_path("LISTING_TEST_CASES_DIR", PROJECT_ROOT / "test_cases"),
+            default_checkpoint=os.environ.get("LISTING_DEFAULT_CHECKPOINT", "template").strip() or "template",
+            device=os.environ.get("LISTING_DEVICE", "auto").strip() or "auto",
+        )

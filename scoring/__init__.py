@@ -1,0 +1,1 @@
+"""Scores reported with every result: ruCLIP similarity, BERTScore, attribute coverage."""
