@@ -1,0 +1,156 @@
+"""Input checks: every refusal is a Russian message naming the file or field, never a traceback."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from pipeline.listing import Listing, Photo
+from pipeline.settings import Limits
+
+EMPTY_LISTING_MESSAGE = (
+    "Объявление пустое: добавьте хотя бы одно фото, характеристики (например, «Цена» и «Размер») "
+    "или текст. Готовые примеры есть во вкладке «Тестовые примеры» и в `python -m pipeline cases`."
+)
+
+
+class ValidationError(ValueError):
+    """The listing is refused; `messages` are Russian and name the offending file or field."""
+
+    def __init__(self, messages: str | list[str]) -> None:
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+@dataclass
+class ValidListing:
+    """A listing that passed every check: decoded RGB photos, clean attributes, clean text."""
+
+    photos: list[Photo]
+    attributes: dict[str, str]
+    text: str
+
+
+def validate(listing: Listing, limits: Limits | None = None) -> ValidListing:
+    """Check and normalise a listing, or raise ValidationError with every problem found."""
+    limits = limits or Limits()
+    errors: list[str] = []
+    attributes = _clean_attributes(listing.attributes, limits, errors)
+    text = (listing.text or "").strip()
+    if len(text) > limits.max_text_chars:
+        errors.append(
+            f"Текст слишком длинный: {len(text)} символов, допустимо не больше {limits.max_text_chars}."
+        )
+    photos: list[Photo] = []
+    if len(listing.images) > limits.max_images:
+        errors.append(
+            f"Слишком много фото: {len(listing.images)}, допустимо не больше {limits.max_images}."
+        )
+    else:
+        for number, path in enumerate(listing.images, start=1):
+            try:
+                photos.append(Photo(number, Path(path).name, load_image(Path(path), limits)))
+            except ValidationError as error:
+                errors.extend(f"Фото {number} ({Path(path).name}): {m}" for m in error.messages)
+    if errors:
+        raise ValidationError(errors)
+    if not photos and not attributes and not text:
+        raise ValidationError(EMPTY_LISTING_MESSAGE)
+    return ValidListing(photos, attributes, text)
+
+
+def _clean_attributes(raw: Mapping[Any, Any] | None, limits: Limits, errors: list[str]) -> dict[str, str]:
+    """Trim keys and values, drop empty values, refuse over-long or nameless fields."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        errors.append("Характеристики должны быть набором пар «поле — значение».")
+        return {}
+    clean: dict[str, str] = {}
+    for raw_key, raw_value in raw.items():
+        key = "" if raw_key is None else str(raw_key).strip()
+        value = "" if raw_value is None else str(raw_value).strip()
+        if not value:
+            continue
+        if not key:
+            errors.append(f"У значения «{value[:50]}» не указано название поля.")
+        elif len(key) > limits.max_key_chars:
+            errors.append(
+                f"Название поля «{key[:40]}…» слишком длинное: {len(key)} символов, "
+                f"допустимо не больше {limits.max_key_chars}."
+            )
+        elif len(value) > limits.max_value_chars:
+            errors.append(
+                f"Значение поля «{key}» слишком длинное: {len(value)} символов, "
+                f"допустимо не больше {limits.max_value_chars}."
+            )
+        else:
+            clean[key] = value
+    return clean
+
+
+def load_image(path: Path, limits: Limits | None = None) -> Image.Image:
+    """Open, check and normalise one photo: format by content, size, pixel count, EXIF, RGB."""
+    limits = limits or Limits()
+    if not path.is_file():
+        raise ValidationError("файл не найден.")
+    if path.suffix.lower() not in limits.allowed_extensions:
+        allowed = ", ".join(limits.allowed_extensions)
+        raise ValidationError(f"недопустимое расширение «{path.suffix or 'нет'}», допустимы {allowed}.")
+    size = path.stat().st_size
+    if size > limits.max_image_bytes:
+        raise ValidationError(
+            f"файл слишком большой: {size / 2**20:.1f} МБ, "
+            f"допустимо не больше {limits.max_image_bytes / 2**20:.0f} МБ."
+        )
+    if size == 0:
+        raise ValidationError("файл пустой.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own, stricter check below
+            image = Image.open(path)
+            image_format = image.format or ""
+            if image_format not in limits.allowed_formats:
+                actual = image_format or "неизвестный"
+                raise ValidationError(f"это не JPEG, PNG или GIF (по содержимому файла формат: {actual}).")
+            width, height = image.size
+            if width * height > limits.max_pixels:
+                raise ValidationError(
+                    f"слишком большое разрешение {width}×{height} ({width * height / 1e6:.0f} Мп), "
+                    f"допустимо не больше {limits.max_pixels / 1e6:.0f} Мп."
+                )
+            image.seek(0)  # animated GIF: the first frame
+            image.load()
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError:
+        raise ValidationError("слишком большое разрешение: файл похож на «декомпрессионную бомбу».") from None
+    except UnidentifiedImageError:
+        raise ValidationError("это не JPEG, PNG или GIF: содержимое не похоже на изображение.") from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise ValidationError("файл повреждён или обрезан, изображение не читается.") from None
+    return to_rgb(ImageOps.exif_transpose(image))
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to RGB: transparency over white, 16-bit and float scaled to 8 bits."""
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        high = 65535.0 if image.mode.startswith("I;16") else max(float(array.max()), 1.0)
+        scaled = np.clip(array / high * 255.0, 0, 255).astype(np.uint8)
+        return Image.fromarray(scaled, "L").convert("RGB")
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")

@@ -1,0 +1,207 @@
+"""One test per validation rule, on files the tests write themselves."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from pipeline.listing import Listing
+from pipeline.settings import Limits
+from pipeline.validation import EMPTY_LISTING_MESSAGE, ValidationError, load_image, to_rgb, validate
+
+
+def _save(image: Image.Image, path: Path, **params: object) -> Path:
+    image.save(path, **params)
+    return path
+
+
+def _jpeg(tmp_path: Path, name: str = "photo.jpg", size: tuple[int, int] = (64, 48)) -> Path:
+    return _save(Image.new("RGB", size, (200, 30, 30)), tmp_path / name, format="JPEG")
+
+
+def _refusal(listing: Listing, limits: Limits | None = None) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        validate(listing, limits)
+    return caught.value.messages
+
+
+def test_valid_listing_passes_with_clean_fields(tmp_path: Path) -> None:
+    valid = validate(Listing([_jpeg(tmp_path)], {" Цена ": " 5000 ", "Цвет": "  "}, "  Текст  "))
+    assert [p.name for p in valid.photos] == ["photo.jpg"]
+    assert valid.photos[0].image.mode == "RGB"
+    assert valid.attributes == {"Цена": "5000"}  # trimmed, empty value dropped
+    assert valid.text == "Текст"
+
+
+def test_eleven_images_refused(tmp_path: Path) -> None:
+    paths = [_jpeg(tmp_path, f"p{i}.jpg") for i in range(11)]
+    [message] = _refusal(Listing(paths))
+    assert "11" in message and "10" in message
+
+
+def test_ten_images_accepted(tmp_path: Path) -> None:
+    paths = [_jpeg(tmp_path, f"p{i}.jpg") for i in range(10)]
+    assert len(validate(Listing(paths)).photos) == 10
+
+
+def test_webp_renamed_jpg_refused_by_content(tmp_path: Path) -> None:
+    path = _save(Image.new("RGB", (32, 32)), tmp_path / "fake.jpg", format="WEBP")
+    [message] = _refusal(Listing([path]))
+    assert "fake.jpg" in message and "WEBP" in message
+
+
+@pytest.mark.parametrize("content", [b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "просто текст".encode()])
+def test_pdf_or_text_renamed_jpg_refused(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "doc.jpg"
+    path.write_bytes(content)
+    [message] = _refusal(Listing([path]))
+    assert "doc.jpg" in message and "не похоже на изображение" in message
+
+
+def test_png_content_under_jpg_name_accepted(tmp_path: Path) -> None:
+    path = _save(Image.new("RGB", (20, 20)), tmp_path / "really_png.jpg", format="PNG")
+    assert validate(Listing([path])).photos[0].image.size == (20, 20)
+
+
+def test_extension_case_insensitive_and_foreign_extension_refused(tmp_path: Path) -> None:
+    upper = _jpeg(tmp_path, "UPPER.JPEG")
+    assert validate(Listing([upper])).photos[0].name == "UPPER.JPEG"
+    webp = _save(Image.new("RGB", (8, 8)), tmp_path / "photo.webp", format="WEBP")
+    [message] = _refusal(Listing([webp]))
+    assert "photo.webp" in message and ".webp" in message
+
+
+def test_file_over_25_mb_refused_before_reading(tmp_path: Path) -> None:
+    path = _jpeg(tmp_path, "big.jpg")
+    with path.open("ab") as handle:
+        handle.truncate(26 * 1024 * 1024)
+    [message] = _refusal(Listing([path]))
+    assert "big.jpg" in message and "25 МБ" in message
+
+
+def test_truncated_jpeg_refused(tmp_path: Path) -> None:
+    full = _save(Image.effect_noise((256, 256), 60).convert("RGB"), tmp_path / "full.jpg", format="JPEG")
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    [message] = _refusal(Listing([cut]))
+    assert "cut.jpg" in message and "повреждён" in message
+
+
+def _png_header_only(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header claims width×height but holds almost no data (a decompression bomb)."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + header
+    ihdr = struct.pack(">I", len(header)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    data = zlib.compress(b"\x00" * 64)
+    idat = struct.pack(">I", len(data)) + b"IDAT" + data + struct.pack(">I", zlib.crc32(b"IDAT" + data))
+    iend = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + ihdr + idat + iend)
+    return path
+
+
+def test_12000_square_png_refused_before_decoding(tmp_path: Path) -> None:
+    path = _png_header_only(tmp_path / "bomb.png", 12000, 12000)
+    [message] = _refusal(Listing([path]))
+    assert "bomb.png" in message and "12000×12000" in message
+
+
+def test_huge_header_over_pillow_limit_refused(tmp_path: Path) -> None:
+    path = _png_header_only(tmp_path / "bigger.png", 30000, 30000)
+    [message] = _refusal(Listing([path]))
+    assert "bigger.png" in message and "разрешение" in message
+
+
+def test_cmyk_jpeg_becomes_rgb(tmp_path: Path) -> None:
+    path = _save(Image.new("CMYK", (40, 30), (0, 255, 255, 0)), tmp_path / "cmyk.jpg", format="JPEG")
+    image = load_image(path)
+    assert image.mode == "RGB"
+    red, green, blue = image.getpixel((20, 15))
+    assert red > 200 and green < 60 and blue < 60
+
+
+def test_animated_gif_gives_first_frame(tmp_path: Path) -> None:
+    frames = [Image.new("RGB", (16, 16), colour) for colour in ((255, 0, 0), (0, 0, 255), (0, 255, 0))]
+    path = tmp_path / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    image = load_image(path)
+    assert image.mode == "RGB"
+    red, green, blue = image.getpixel((8, 8))
+    assert red > 200 and blue < 60 and green < 60
+
+
+def test_exif_rotated_jpeg_is_turned_upright(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to display
+    path = _save(Image.new("RGB", (80, 40)), tmp_path / "rotated.jpg", format="JPEG", exif=exif)
+    assert load_image(path).size == (40, 80)
+
+
+@pytest.mark.parametrize(
+    ("mode", "colour", "expected"),
+    [
+        ("RGBA", (255, 0, 0, 0), (255, 255, 255)),  # fully transparent → white background
+        ("RGBA", (0, 0, 255, 255), (0, 0, 255)),
+        ("LA", (0, 255), (0, 0, 0)),
+        ("L", 128, (128, 128, 128)),
+    ],
+)
+def test_modes_converted_to_rgb(mode: str, colour: object, expected: tuple[int, int, int]) -> None:
+    converted = to_rgb(Image.new(mode, (4, 4), colour))  # type: ignore[arg-type]
+    assert converted.mode == "RGB"
+    assert converted.getpixel((1, 1)) == expected
+
+
+def test_palette_png_with_transparency_converted(tmp_path: Path) -> None:
+    image = Image.new("P", (8, 8), 0)
+    image.putpalette([10, 200, 10] + [0] * 765)
+    path = _save(image, tmp_path / "palette.png", format="PNG")
+    assert load_image(path).getpixel((2, 2)) == (10, 200, 10)
+
+
+def test_sixteen_bit_grey_scaled_not_clipped(tmp_path: Path) -> None:
+    image = Image.new("I;16", (8, 8), 32768)
+    path = _save(image, tmp_path / "deep.png", format="PNG")
+    value = load_image(path).getpixel((3, 3))[0]
+    assert 120 <= value <= 135  # half of the 16-bit range is mid-grey, not white
+
+
+def test_attribute_key_over_100_refused() -> None:
+    [message] = _refusal(Listing([], {"К" * 101: "значение"}))
+    assert "101" in message and "100" in message
+
+
+def test_attribute_value_over_500_refused() -> None:
+    [message] = _refusal(Listing([], {"Описание": "я" * 501}))
+    assert "«Описание»" in message and "500" in message
+
+
+def test_value_without_field_name_refused() -> None:
+    [message] = _refusal(Listing([], {"  ": "красный"}))
+    assert "красный" in message
+
+
+def test_text_over_5000_refused() -> None:
+    [message] = _refusal(Listing([], {}, "а" * 5001))
+    assert "5001" in message and "5000" in message
+
+
+def test_empty_listing_points_to_test_cases() -> None:
+    assert _refusal(Listing([], {"Цвет": "  "}, "   ")) == [EMPTY_LISTING_MESSAGE]
+    assert "Тестовые примеры" in EMPTY_LISTING_MESSAGE
+
+
+def test_every_problem_reported_at_once(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_text("not an image")
+    messages = _refusal(Listing([_jpeg(tmp_path), bad], {"Описание": "я" * 600}, "а" * 6000))
+    assert len(messages) == 3
+    assert any(m.startswith("Фото 2 (bad.png)") for m in messages)
+
+
+def test_missing_file_named(tmp_path: Path) -> None:
+    [message] = _refusal(Listing([tmp_path / "absent.jpg"]))
+    assert "absent.jpg" in message and "не найден" in message
