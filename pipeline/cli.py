@@ -1,0 +1,160 @@
+"""Command line: python -m pipeline run|cases|download|checkpoints|bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import runpy
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pipeline.listing import Listing, Result
+from pipeline.settings import PROJECT_ROOT, Settings
+
+EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
+EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "error": EXIT_ERROR}
+BENCH_DIR = PROJECT_ROOT / "bench"
+
+
+class RussianParser(argparse.ArgumentParser):
+    """argparse that reports bad arguments in Russian with the usage line and exit code 1."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"Ошибка в аргументах: {message}\nПодробнее: {self.prog} --help\n")
+
+
+def parse_attribute(pair: str) -> tuple[str, str]:
+    """"Поле=значение" → (поле, значение)."""
+    key, sep, value = pair.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"ожидается «Поле=значение», получено «{pair}»")
+    return key.strip(), value.strip()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's argument parser."""
+    parser = RussianParser(prog="python -m pipeline", description="Генератор описаний объявлений.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=RussianParser)
+
+    run = commands.add_parser("run", help="написать описание для одного объявления")
+    run.add_argument("--image", action="append", default=[], type=Path, help="фото (до 10, повторяйте)")
+    run.add_argument("--attr", action="append", default=[], type=parse_attribute, help="Поле=значение")
+    run.add_argument("--attributes", type=Path, help="JSON-файл с характеристиками {поле: значение}")
+    run.add_argument("--text", default="", help="свободный текст продавца")
+    run.add_argument("--checkpoint", help="модель для всех маршрутов (по умолчанию template)")
+    run.add_argument("--single-checkpoint", help="модель для объявлений с одним фото или без фото")
+    run.add_argument("--multi-checkpoint", help="модель для объявлений с несколькими фото")
+    run.add_argument("--json", action="store_true", help="вывести весь результат одним JSON-объектом")
+
+    commands.add_parser("checkpoints", help="список моделей описаний")
+    commands.add_parser("cases", help="прогнать тестовые примеры", add_help=False)
+    commands.add_parser("download", help="скачать модели", add_help=False)
+    bench = commands.add_parser("bench", help="запустить бенчмарк из bench/")
+    bench.add_argument("name", nargs="?", help="имя скрипта без .py; без имени — список")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # cases and download own their arguments
+    if argv and argv[0] == "cases":
+        from pipeline.cases import cases_main
+
+        return cases_main(argv[1:])
+    if argv and argv[0] == "download":
+        from pipeline.hub import download_main
+
+        return download_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        return _run(args)
+    if args.command == "checkpoints":
+        return _checkpoints()
+    return _bench(args.name)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        attributes = _load_attributes(args.attributes)
+    except (OSError, ValueError) as error:
+        print(f"Не удалось прочитать файл характеристик {args.attributes}: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    attributes.update(dict(args.attr))
+    from pipeline.runner import Pipeline
+
+    result = Pipeline(Settings.from_env()).run(
+        Listing(list(args.image), attributes, args.text),
+        single_checkpoint=args.single_checkpoint or args.checkpoint,
+        multi_checkpoint=args.multi_checkpoint or args.checkpoint,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_result(result))
+    return EXIT_CODES[result.status]
+
+
+def _load_attributes(path: Path | None) -> dict[str, str]:
+    if path is None:
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("ожидается JSON-объект {поле: значение}")
+    return {str(k): "" if v is None else str(v) for k, v in data.items()}
+
+
+def format_number(value: Any, digits: int = 3) -> str:
+    """A score for people: the number, or "недоступно" when it is missing."""
+    if value is None:
+        return "недоступно"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def format_result(result: Result) -> str:
+    """A readable Russian summary of a Result."""
+    status_ru = {"ok": "готово", "rejected": "отклонено", "error": "ошибка"}[result.status]
+    lines = [f"Статус: {status_ru}"]
+    lines += [f"  • {reason}" for reason in result.reasons]
+    if result.text:
+        lines += ["", result.text, ""]
+    if result.route:
+        lines.append(f"Маршрут: {result.route['name_ru']}; модель: {result.route['checkpoint']}")
+    if result.diversity:
+        score = format_number(result.diversity.get("score"))
+        lines.append(f"Разнообразие: {result.diversity.get('label')} ({score})")
+    lines += [f"Внимание: {warning}" for warning in result.warnings]
+    for name, value in result.scores.items():
+        if name != "unavailable" and not isinstance(value, dict):
+            lines.append(f"{name}: {format_number(value)}")
+    lines.append("Время, с: " + ", ".join(f"{k} {v:.3f}" for k, v in result.timings.items()))
+    return "\n".join(lines)
+
+
+def _checkpoints() -> int:
+    from captioning.registry import Registry
+
+    registry = Registry(Settings.from_env())
+    for info in registry.list_checkpoints():
+        routes = ", ".join(info.routes)
+        print(f"{info.name:<20} {info.status_ru:<10} {info.kind:<16} маршруты: {routes} — {info.title}")
+    for problem in registry.invalid():
+        print(f"Ошибка в манифесте: {problem}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _bench(name: str | None) -> int:
+    scripts = sorted(p.stem for p in BENCH_DIR.glob("bench_*.py"))
+    if name is None:
+        print("Бенчмарки:", *scripts, sep="\n  ")
+        return EXIT_OK
+    stem = name if name.startswith("bench_") else f"bench_{name}"
+    if stem not in scripts:
+        print(f"Нет бенчмарка «{name}». Есть: {', '.join(scripts)}", file=sys.stderr)
+        return EXIT_ERROR
+    sys.path.insert(0, str(PROJECT_ROOT))
+    runpy.run_path(str(BENCH_DIR / f"{stem}.py"), run_name="__main__")
+    return EXIT_OK
