@@ -1,0 +1,88 @@
+"""ruCLIP image preprocessing with Pillow and torch only.
+
+Two ways to make a photo square (`ImagePreprocessor.mode`):
+- "pad" (the default, for product photos): scale the photo so its longer side is `image_size`, then
+  centre it on a square of `pad_fill` (white: marketplace photos mostly have light backgrounds), so
+  an item at the edge of a tall or wide photo is not cut off.
+- "crop": the original ruCLIP transform (`RandomResizedCrop(size, scale=(1, 1), ratio=(1, 1))`,
+  which for a non-square photo falls back to a centre square crop of the shorter side), then
+  bilinear resize to `image_size`.
+
+Both then scale to [0, 1] and normalise with the model's mean/std. EXIF rotation is applied first and
+transparent areas are laid over white (the original's `convert("RGB")` would turn them black).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+SquareMode = Literal["pad", "crop"]
+WHITE = (255, 255, 255)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """The photo upright (EXIF orientation) in RGB, transparency composited over white."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (*WHITE, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def pad_square(image: Image.Image, size: int, fill: tuple[int, int, int] = WHITE) -> Image.Image:
+    """Resize so the longer side is `size` (bilinear) and centre it on a `size`×`size` canvas."""
+    width, height = image.size
+    scale = size / max(width, height)
+    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+    resized = image.resize((new_w, new_h), Image.Resampling.BILINEAR)
+    canvas = Image.new("RGB", (size, size), fill)
+    canvas.paste(resized, ((size - new_w) // 2, (size - new_h) // 2))
+    return canvas
+
+
+def crop_square(image: Image.Image, size: int) -> Image.Image:
+    """Centre square crop of the shorter side, resized to `size` (bilinear): the original transform."""
+    width, height = image.size
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    square = image.crop((left, top, left + side, top + side))
+    return square.resize((size, size), Image.Resampling.BILINEAR)
+
+
+@dataclass(frozen=True)
+class ImagePreprocessor:
+    """Turns PIL photos into the normalised (n, 3, size, size) float tensor ruCLIP's ViT expects."""
+
+    image_size: int
+    mean: tuple[float, float, float] = CLIP_MEAN
+    std: tuple[float, float, float] = CLIP_STD
+    mode: SquareMode = "pad"
+    pad_fill: tuple[int, int, int] = WHITE
+
+    def square(self, image: Image.Image) -> Image.Image:
+        """The photo as an RGB `image_size` square, by padding or centre-cropping (see `mode`)."""
+        rgb = to_rgb(image)
+        if self.mode == "pad":
+            return pad_square(rgb, self.image_size, self.pad_fill)
+        if self.mode == "crop":
+            return crop_square(rgb, self.image_size)
+        raise ValueError(f"неизвестный способ сделать фото квадратным: {self.mode!r} (есть pad, crop)")
+
+    def __call__(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        """Normalised pixel tensor, shape (len(images), 3, image_size, image_size), float32."""
+        arrays = np.stack([np.asarray(self.square(img), dtype=np.uint8) for img in images])
+        pixels = torch.from_numpy(arrays).permute(0, 3, 1, 2).float().div_(255.0)
+        mean = torch.tensor(self.mean).view(1, 3, 1, 1)
+        std = torch.tensor(self.std).view(1, 3, 1, 1)
+        return (pixels - mean) / std

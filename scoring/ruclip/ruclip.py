@@ -1,0 +1,124 @@
+"""RuCLIP: load a hub-layout folder and embed photos and texts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from scoring.ruclip.chunks import text_chunks
+from scoring.ruclip.model import RuCLIPConfig, RuCLIPModel
+from scoring.ruclip.preprocessing import CLIP_MEAN, CLIP_STD, ImagePreprocessor, SquareMode
+from scoring.ruclip.tokenizer import BPETokenizer, RuCLIPTokenizer
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "pytorch_model.bin"
+BPE_FILE = "bpe.model"
+
+
+class RuCLIP:
+    """A loaded ruCLIP model with its tokeniser and image preprocessing.
+
+    Embeddings come back on the CPU as float32. `encode_texts` handles texts of any length: a text that
+    fits the 77-token context is encoded whole; a longer one is split at sentence boundaries into
+    chunks that fit (see `chunks.text_chunks`) and its embedding is the normalised mean of its
+    chunks' normalised embeddings, so no part of it is silently truncated.
+    """
+
+    def __init__(
+        self,
+        model: RuCLIPModel,
+        tokenizer: RuCLIPTokenizer,
+        preprocess: ImagePreprocessor,
+        device: torch.device | str = "cpu",
+    ) -> None:
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+        self.tokenizer = tokenizer
+        self.preprocess = preprocess
+
+    @classmethod
+    def from_pretrained(
+        cls, folder: Path | str, device: torch.device | str = "cpu", square: SquareMode = "pad"
+    ) -> RuCLIP:
+        """Load `config.json`, `pytorch_model.bin` (strictly) and `bpe.model` from a hub-layout folder.
+
+        `square` picks how non-square photos are made square: "pad" (default) or "crop" (the original).
+        """
+        folder = Path(folder)
+        config = RuCLIPConfig.from_dict(json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")))
+        state = torch.load(folder / WEIGHTS_FILE, map_location="cpu", weights_only=True)
+        with torch.device("meta"):
+            model = RuCLIPModel(config)
+        model.load_state_dict(state, strict=True, assign=True)
+        model = model.float()
+        tokenizer = RuCLIPTokenizer(BPETokenizer.from_file(folder / BPE_FILE), config.context_length)
+        preprocess = ImagePreprocessor(
+            image_size=config.image_resolution,
+            mean=config.mean or CLIP_MEAN,
+            std=config.std or CLIP_STD,
+            mode=square,
+        )
+        return cls(model, tokenizer, preprocess, device)
+
+    def save_pretrained(self, folder: Path | str) -> Path:
+        """Write the folder in the hub layout (`config.json`, `pytorch_model.bin`, `bpe.model`)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        config = json.dumps(self.model.config.to_dict(), indent=2)
+        (folder / CONFIG_FILE).write_text(config + "\n", encoding="utf-8")
+        state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
+        torch.save(state, folder / WEIGHTS_FILE)
+        self.tokenizer.bpe.save(folder / BPE_FILE)
+        return folder
+
+    @property
+    def embed_dim(self) -> int:
+        """Size of the shared image/text embedding."""
+        return self.model.config.embed_dim
+
+    @property
+    def logit_scale(self) -> float:
+        """The learned temperature exp(logit_scale): logits = logit_scale · cosine."""
+        return float(self.model.logit_scale.detach().exp())
+
+    @torch.inference_mode()
+    def encode_images(
+        self, images: Sequence[Image.Image], normalize: bool = True, batch_size: int = 16
+    ) -> torch.Tensor:
+        """Image embeddings, shape (len(images), embed_dim).
+
+        Unit-normalised by default; `normalize=False` gives the raw projected features of the vision
+        tower (what a CLIP-prefix captioner consumes).
+        """
+        if not images:
+            return torch.empty(0, self.embed_dim)
+        parts = [
+            self.model.encode_image(self.preprocess(images[i : i + batch_size]).to(self.device))
+            for i in range(0, len(images), batch_size)
+        ]
+        features = torch.cat(parts).float().cpu()
+        return F.normalize(features, dim=-1) if normalize else features
+
+    @torch.inference_mode()
+    def encode_texts(self, texts: Sequence[str], batch_size: int = 64) -> torch.Tensor:
+        """Unit-normalised text embeddings, shape (len(texts), embed_dim); long texts are chunked."""
+        owners: list[int] = []
+        chunks: list[list[int]] = []
+        for index, text in enumerate(texts):
+            pieces = text_chunks(text, self.tokenizer)
+            chunks.extend(pieces)
+            owners.extend([index] * len(pieces))
+        if not chunks:
+            return torch.empty(0, self.embed_dim)
+        parts = []
+        for i in range(0, len(chunks), batch_size):
+            ids = self.tokenizer.batch(chunks[i : i + batch_size]).to(self.device)
+            parts.append(self.model.encode_text(ids, self.tokenizer.eos_id))
+        per_chunk = F.normalize(torch.cat(parts).float().cpu(), dim=-1)
+        sums = torch.zeros(len(texts), self.embed_dim).index_add_(0, torch.tensor(owners), per_chunk)
+        return F.normalize(sums, dim=-1)
