@@ -1,11 +1,30 @@
-"""Where model folders live, whether they are present, and how to get them."""
+"""Where model folders live, whether they are present, and how to get them.
+
+Two kinds of downloadable things: the moderation/scoring models in `KNOWN_MODELS` (one folder each
+under the models folder) and the caption checkpoints whose `checkpoints/<name>/checkpoint.json`
+names a hub source. Both are fetched with `huggingface_hub.snapshot_download` into their own
+folder at a fixed revision; an interrupted download resumes where it stopped, because files that
+are already complete are kept and partial ones are continued.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.settings import Settings
+
+ProgressCallback = Callable[[float, str], None]
+
+# Files never worth fetching for a PyTorch pipeline (other frameworks' copies of the weights).
+_FOREIGN_WEIGHTS = ("*.h5", "*.msgpack", "*.ot", "*.onnx", "onnx/*", "coreml/*", "*.tflite", "openvino/*")
+# A checkpoint folder's own files in git; the hub repository's copies must not overwrite them.
+_CHECKPOINT_OWN_FILES = ("checkpoint.json", "README.md")
+_WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth")
 
 
 @dataclass(frozen=True)
@@ -17,6 +36,8 @@ class KnownModel:
     revision: str
     purpose_ru: str
     required_files: tuple[str, ...] = ("config.json",)
+    allow_patterns: tuple[str, ...] = ()
+    size_hint_mb: int | None = None
 
 
 KNOWN_MODELS: dict[str, KnownModel] = {
@@ -28,18 +49,26 @@ KNOWN_MODELS: dict[str, KnownModel] = {
             "main",
             "сходство фото и текста (ruCLIP)",
             ("config.json", "pytorch_model.bin", "bpe.model"),
+            ("config.json", "pytorch_model.bin", "bpe.model"),
+            600,
         ),
         KnownModel(
             "rubert-tiny-toxicity",
             "cointegrated/rubert-tiny-toxicity",
             "main",
             "нейросетевая проверка токсичности текста",
+            ("config.json",),
+            ("*.json", "vocab.txt", "*.safetensors", "pytorch_model.bin"),
+            50,
         ),
         KnownModel(
             "bert-base-multilingual-cased",
             "google-bert/bert-base-multilingual-cased",
             "main",
             "BERTScore",
+            ("config.json", "vocab.txt", "model.safetensors"),
+            ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt"),
+            720,
         ),
     )
 }
@@ -67,3 +96,231 @@ def missing_message(name: str) -> str:
     model = KNOWN_MODELS.get(name)
     purpose = f" ({model.purpose_ru})" if model else ""
     return f"недоступно: модель {name}{purpose} не скачана — выполните `{download_command(name)}`"
+
+
+class DownloadError(Exception):
+    """A download that could not be done; the message is Russian and says what to do."""
+
+
+@dataclass(frozen=True)
+class Downloadable:
+    """One thing `python -m pipeline download` can fetch: a known model or a caption checkpoint."""
+
+    name: str
+    hub_id: str
+    revision: str
+    folder: Path
+    title_ru: str
+    allow_patterns: tuple[str, ...] = ()
+    ignore_patterns: tuple[str, ...] = _FOREIGN_WEIGHTS
+    size_hint_mb: int | None = None
+    known_model: bool = True
+
+    def is_downloaded(self) -> bool:
+        """Whether the folder holds a complete copy (known models: their required files)."""
+        if self.known_model:
+            return all((self.folder / f).is_file() for f in KNOWN_MODELS[self.name].required_files)
+        has_config = any((self.folder / c).is_file() for c in ("config.json", "adapter_config.json"))
+        return has_config and any(any(self.folder.glob(p)) for p in _WEIGHT_PATTERNS)
+
+
+def _checkpoint_items(checkpoints_dir: Path) -> list[Downloadable]:
+    """Caption checkpoints whose manifest names a hub source; manifests are read as plain JSON."""
+    items = []
+    for manifest in sorted(checkpoints_dir.glob("*/checkpoint.json")):
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        source = data.get("source") if isinstance(data, dict) else None
+        if not isinstance(source, dict) or not source.get("hub"):
+            continue
+        files = source.get("files")
+        items.append(
+            Downloadable(
+                name=manifest.parent.name,
+                hub_id=str(source["hub"]),
+                revision=str(source.get("revision") or "main"),
+                folder=manifest.parent,
+                title_ru=str(data.get("title", manifest.parent.name)),
+                allow_patterns=tuple(files) if isinstance(files, list) else (),
+                ignore_patterns=(*_FOREIGN_WEIGHTS, *_CHECKPOINT_OWN_FILES),
+                known_model=False,
+            )
+        )
+    return items
+
+
+def downloadables(settings: Settings | None = None) -> dict[str, Downloadable]:
+    """Everything that can be downloaded, by name: known models first, then caption checkpoints."""
+    settings = settings or Settings.from_env()
+    items = {
+        m.name: Downloadable(
+            m.name,
+            m.hub_id,
+            m.revision,
+            model_dir(m.name, settings),
+            m.purpose_ru,
+            m.allow_patterns,
+            size_hint_mb=m.size_hint_mb,
+        )
+        for m in KNOWN_MODELS.values()
+    }
+    for item in _checkpoint_items(settings.checkpoints_dir):
+        items.setdefault(item.name, item)
+    return items
+
+
+def folder_size(folder: Path, skip: tuple[str, ...] = ()) -> int:
+    """Bytes on disk in a folder, not counting the download bookkeeping in `.cache/` nor `skip` files."""
+    if not folder.is_dir():
+        return 0
+    return sum(
+        p.stat().st_size
+        for p in folder.rglob("*")
+        if p.is_file() and ".cache" not in p.relative_to(folder).parts and p.name not in skip
+    )
+
+
+def _progress_bar_class(callback: ProgressCallback, name: str) -> type:
+    """A tqdm class that also reports the byte progress of a download to `callback(fraction, text)`."""
+    from tqdm.auto import tqdm
+
+    class _ReportingBar(tqdm):
+        def update(self, n: float | None = 1) -> bool | None:
+            shown = super().update(n)
+            if self.unit == "B" and self.total:
+                callback(min(self.n / self.total, 1.0), f"Загрузка {name}")
+            return shown
+
+    return _ReportingBar
+
+
+def _failure_message(item: Downloadable, error: BaseException) -> str:
+    """Russian explanation of a failed snapshot download, from the most specific error in its chain."""
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+
+    retry = f"Повторите `{download_command(item.name)}`"
+    chain: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    for cause in chain:
+        if isinstance(cause, RevisionNotFoundError):
+            return f"В репозитории {item.hub_id} нет версии «{item.revision}»."
+        if isinstance(cause, RepositoryNotFoundError):
+            return (
+                f"Репозиторий {item.hub_id} не найден на Hugging Face Hub или закрыт (нужен токен HF_TOKEN)."
+            )
+        if isinstance(cause, HfHubHTTPError):
+            status = cause.response.status_code if cause.response is not None else "?"
+            return (
+                f"Hugging Face Hub ответил ошибкой {status} при загрузке {item.name}. "
+                f"{retry} позже — уже скачанные файлы сохранятся, загрузка продолжится."
+            )
+    return (
+        f"Не удалось связаться с Hugging Face Hub, чтобы скачать {item.name} ({item.hub_id}): нет сети "
+        f"или включён режим HF_HUB_OFFLINE. Подключитесь к интернету и {retry[0].lower()}{retry[1:]} — "
+        "уже скачанные файлы сохранятся, загрузка продолжится."
+    )
+
+
+def download(
+    name: str,
+    settings: Settings | None = None,
+    progress: ProgressCallback | None = None,
+    endpoint: str | None = None,
+) -> Path:
+    """Fetch one model or checkpoint into its folder and return the folder.
+
+    `progress(fraction, text)` is called as bytes arrive (the app passes gr.Progress); the CLI shows
+    tqdm bars instead. `endpoint` is the hub address (default: `$HF_ENDPOINT` read now, else
+    huggingface.co). The revision pointer is cached inside the folder, so nothing is written elsewhere.
+    Raises DownloadError with a Russian message when the name is unknown, the hub cannot be reached,
+    the repository or revision does not exist, or the folder is still incomplete afterwards.
+    """
+    import httpx2
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+
+    items = downloadables(settings)
+    if name not in items:
+        raise DownloadError(f"Неизвестная модель «{name}». Можно скачать: {', '.join(items)}")
+    item = items[name]
+    try:
+        snapshot_download(
+            item.hub_id,
+            revision=item.revision,
+            local_dir=item.folder,
+            cache_dir=item.folder / ".cache" / "huggingface" / "hub",
+            allow_patterns=list(item.allow_patterns) or None,
+            ignore_patterns=list(item.ignore_patterns) or None,
+            tqdm_class=_progress_bar_class(progress, name) if progress else None,
+            endpoint=endpoint or os.environ.get("HF_ENDPOINT") or None,
+        )
+    except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, httpx2.TransportError) as error:
+        raise DownloadError(_failure_message(item, error)) from error
+    if not item.is_downloaded():
+        raise DownloadError(
+            f"Папка {item.folder} заполнена не полностью. Повторите `{download_command(item.name)}`."
+        )
+    return item.folder
+
+
+def _format_size(size: int) -> str:
+    if size >= 1024**3:
+        return f"{size / 1024**3:.1f} ГБ"
+    if size >= 1024**2:
+        return f"{size / 1024**2:.1f} МБ"
+    return f"{size / 1024:.1f} КБ"
+
+
+def list_lines(settings: Settings | None = None) -> list[str]:
+    """One Russian line per downloadable: name, present or missing, size, source and purpose."""
+    lines = []
+    for item in downloadables(settings).values():
+        on_disk = folder_size(item.folder, skip=() if item.known_model else _CHECKPOINT_OWN_FILES)
+        if item.is_downloaded():
+            state = f"скачана, {_format_size(on_disk)}"
+        elif on_disk:
+            state = f"скачана не полностью ({_format_size(on_disk)})"
+        elif item.size_hint_mb:
+            state = f"не скачана, ≈ {item.size_hint_mb} МБ"
+        else:
+            state = "не скачана, размер неизвестен"
+        lines.append(f"{item.name:32} {state:36} {item.hub_id}@{item.revision} — {item.title_ru}")
+    return lines
+
+
+def download_main(argv: list[str]) -> int:
+    """CLI: `python -m pipeline download [NAME ...] [--all] [--list]`; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline download",
+        description="Скачивает модели проверки и оценки и модели описаний с Hugging Face Hub.",
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="что скачать (см. --list)")
+    parser.add_argument("--all", action="store_true", help="скачать всё, чего ещё нет")
+    parser.add_argument("--list", action="store_true", help="показать, что скачано и что нет")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.list or not (args.names or args.all):
+        print("\n".join(list_lines(settings)))
+        if not args.list:
+            print("\nУкажите имя модели или --all, например: python -m pipeline download --all")
+            return 2
+        return 0
+    items = downloadables(settings)
+    names = list(args.names) or [n for n, item in items.items() if not item.is_downloaded()]
+    if args.all and not names:
+        print("Все модели уже скачаны.")
+    failed = 0
+    for name in names:
+        try:
+            folder = download(name, settings)
+        except DownloadError as error:
+            print(f"Ошибка: {error}")
+            failed += 1
+        else:
+            print(f"{name}: готово — {folder} ({_format_size(folder_size(folder))})")
+    return 1 if failed else 0
