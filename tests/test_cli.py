@@ -1,0 +1,93 @@
+"""The CLI as a user runs it: a subprocess, its stdout and its exit code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from pipeline.settings import PROJECT_ROOT
+
+RESULT_KEYS = {"status", "text", "route", "diversity", "moderation", "masking", "scores", "timings", "reasons",
+               "checkpoint"}
+
+
+def _cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *map(str, args)],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300, env=env,
+    )
+
+
+def _photo(tmp_path: Path, name: str, colour: tuple[int, int, int]) -> Path:
+    path = tmp_path / name
+    Image.new("RGB", (120, 90), colour).save(path)
+    return path
+
+
+def test_run_json_ok_restores_numbers(tmp_path: Path) -> None:
+    done = _cli(
+        "run", "--image", _photo(tmp_path, "boots.jpg", (200, 60, 90)),
+        "--attr", "Предмет одежды=Обувь", "--attr", "Цена=5000", "--attr", "Размер=30 (19 см)",
+        "--text", "Зимние сапоги на девочку", "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result.keys() >= RESULT_KEYS
+    assert result["status"] == "ok"
+    assert "5000" in result["text"] and "30 (19 см)" in result["text"]
+    assert result["route"]["name"] == "single"
+    assert result["timings"]["total"] >= max(v for k, v in result["timings"].items() if k != "total")
+
+
+def test_attributes_file_and_two_photos(tmp_path: Path) -> None:
+    attrs = tmp_path / "attrs.json"
+    attrs.write_text(json.dumps({"Тип": "Стулья", "Цена": "6000"}, ensure_ascii=False), encoding="utf-8")
+    done = _cli(
+        "run", "--image", _photo(tmp_path, "a.jpg", (120, 80, 40)), "--image", _photo(tmp_path, "b.png", (90, 60, 30)),
+        "--attributes", attrs, "--json",
+    )
+    result = json.loads(done.stdout)
+    assert (done.returncode, result["route"]["name"]) == (0, "multi")
+    assert "6000" in result["text"]
+
+
+def test_rejected_exit_code_and_reason_names_file(tmp_path: Path) -> None:
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("not a photo")
+    done = _cli("run", "--image", fake, "--attr", "Цена=100", "--json")
+    assert done.returncode == 2
+    result = json.loads(done.stdout)
+    assert result["status"] == "rejected"
+    assert any("holiday.jpg" in reason for reason in result["reasons"])
+
+
+def test_unknown_checkpoint_is_an_error_listing_names() -> None:
+    done = _cli("run", "--attr", "Цена=100", "--checkpoint", "../../etc", "--json")
+    assert done.returncode == 1
+    result = json.loads(done.stdout)
+    assert result["status"] == "error"
+    assert "template" in " ".join(result["reasons"])
+
+
+def test_readable_summary_without_json() -> None:
+    done = _cli("run", "--attr", "Тип=Чашка", "--attr", "Цена=350")
+    assert done.returncode == 0, done.stderr
+    assert "Статус: готово" in done.stdout and "350" in done.stdout
+
+
+def test_bad_arguments_give_usage_not_traceback() -> None:
+    done = _cli("run", "--attr", "без знака равенства")
+    assert done.returncode == 1
+    assert "usage:" in done.stderr and "Поле=значение" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unreadable_attributes_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    done = _cli("run", "--attributes", broken)
+    assert done.returncode == 1 and "broken.json" in done.stderr and "Traceback" not in done.stderr
