@@ -11,8 +11,8 @@ from PIL import Image
 
 from pipeline.settings import PROJECT_ROOT
 
-RESULT_KEYS = {"status", "text", "route", "diversity", "moderation", "masking", "scores", "timings", "reasons",
-               "checkpoint"}
+RESULT_KEYS = {"status", "text", "route", "diversity", "moderation", "masking", "scores", "timings"}
+RESULT_KEYS |= {"reasons", "checkpoint"}
 
 
 def _cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -47,7 +47,9 @@ def test_attributes_file_and_two_photos(tmp_path: Path) -> None:
     attrs = tmp_path / "attrs.json"
     attrs.write_text(json.dumps({"Тип": "Стулья", "Цена": "6000"}, ensure_ascii=False), encoding="utf-8")
     done = _cli(
-        "run", "--image", _photo(tmp_path, "a.jpg", (120, 80, 40)), "--image", _photo(tmp_path, "b.png", (90, 60, 30)),
+        "run",
+        "--image", _photo(tmp_path, "a.jpg", (120, 80, 40)),
+        "--image", _photo(tmp_path, "b.png", (90, 60, 30)),
         "--attributes", attrs, "--json",
     )
     result = json.loads(done.stdout)
