@@ -1,0 +1,239 @@
+"""Facts read from photos without neural weights: the item's dominant colour, and quality hints.
+
+Colour: the photo is shrunk to a few thousand pixels, each pixel is named with one of the Russian basic
+colour words (in CIE Lab), the background is discounted (colours that cover much of the photo's border
+ring, a centre-weighted prior), and the dominant name of what remains is returned with a confidence;
+below the confidence threshold the estimate abstains (name None).
+
+Quality hints: per photo, Russian notes for the seller — too dark, blurry (variance of the Laplacian),
+tiny resolution, near-duplicate of another photo (perceptual hash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import imagehash
+import numpy as np
+from PIL import Image
+
+COLOURS = (
+    "чёрный", "белый", "серый", "бежевый", "коричневый", "красный", "розовый", "оранжевый", "жёлтый",
+    "зелёный", "голубой", "синий", "фиолетовый",
+)
+MULTI = "разноцветный"
+# Pairs of names that are shades of one another: two of them together do not make an item multicoloured.
+_NEIGHBOURS = frozenset(
+    frozenset(p)
+    for p in (
+        ("белый", "серый"), ("серый", "чёрный"), ("синий", "голубой"), ("бежевый", "белый"),
+        ("бежевый", "коричневый"), ("красный", "розовый"), ("красный", "оранжевый"),
+        ("коричневый", "оранжевый"), ("синий", "фиолетовый"), ("синий", "чёрный"), ("бежевый", "серый"),
+        ("коричневый", "чёрный"), ("серый", "голубой"), ("розовый", "фиолетовый"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class ColourThresholds:
+    """Every tunable number of the colour heuristic in one place."""
+
+    work_side: int = 64  # the photo is shrunk so its longer side is this many pixels
+    border: float = 0.08  # width of the border ring, as a share of each side
+    background_share: float = 0.12  # a colour bin covering this share of the ring counts as background
+    centre_sigma: float = 0.35  # centre weighting (Gaussian), as a share of each side
+    min_item_share: float = 0.08  # below this share of non-background weight, fall back to the centre
+    accept: float = 0.5  # the dominant name's share needed to name one colour
+    multi_pair: float = 0.75  # two distinct names covering this much (each ≥ multi_second) → разноцветный
+    multi_second: float = 0.25
+    min_confidence: float = 0.45
+
+
+@dataclass(frozen=True)
+class QualityThresholds:
+    """Limits below (or above) which a photo earns a hint."""
+
+    dark_mean: float = 45.0  # mean luminance, 0–255
+    bright_mean: float = 240.0
+    blur_variance: float = 25.0  # variance of the Laplacian on the photo shrunk to `blur_side`
+    blur_side: int = 400
+    min_side: int = 300
+    duplicate_distance: int = 6  # perceptual-hash Hamming distance
+
+
+@dataclass(frozen=True)
+class ColourEstimate:
+    """The item's colour in Russian (masculine nominative) and a confidence in [0, 1]; None = abstained."""
+
+    name_ru: str | None
+    confidence: float
+
+
+def _to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB (0–255, shape (..., 3)) to CIE Lab, D65."""
+    c = rgb.astype(np.float32) / 255.0
+    c = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+    m = np.array(
+        [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]], dtype=np.float32
+    )
+    xyz = c @ m.T / np.array([0.95047, 1.0, 1.08883], dtype=np.float32)
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
+    lightness = 116.0 * f[..., 1] - 16.0
+    a = 500.0 * (f[..., 0] - f[..., 1])
+    b = 200.0 * (f[..., 1] - f[..., 2])
+    return np.stack([lightness, a, b], axis=-1)
+
+
+def name_pixels(lab: np.ndarray) -> np.ndarray:
+    """Index into COLOURS for every Lab pixel."""
+    lightness, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+    chroma = np.hypot(a, b)
+    hue = (np.degrees(np.arctan2(b, a)) + 360.0) % 360.0
+    idx = {name: i for i, name in enumerate(COLOURS)}
+    out = np.full(lightness.shape, idx["серый"], dtype=np.int8)
+    # Chromatic hues (Lab hue angle), then lightness splits (синий/голубой, красный/розовый, …).
+    warm = (hue >= 20) & (hue < 75)
+    out[(hue < 20) | (hue >= 345)] = idx["красный"]
+    out[(hue >= 330) & (hue < 345)] = idx["розовый"]
+    out[(hue >= 290) & (hue < 330)] = idx["фиолетовый"]
+    out[(hue >= 225) & (hue < 290)] = idx["синий"]
+    out[(hue >= 180) & (hue < 225)] = idx["голубой"]
+    out[(hue >= 100) & (hue < 180)] = idx["зелёный"]
+    out[(hue >= 75) & (hue < 100)] = idx["жёлтый"]
+    out[warm & (hue < 45)] = idx["красный"]
+    out[warm & (hue >= 45)] = idx["оранжевый"]
+    red_like = (out == idx["красный"]) | (out == idx["розовый"])
+    out[red_like & (lightness > 62)] = idx["розовый"]
+    out[(out == idx["голубой"]) & (lightness < 45)] = idx["синий"]
+    out[(out == idx["синий"]) & (lightness > 68) & (chroma < 30)] = idx["голубой"]
+    out[(warm | (out == idx["жёлтый"])) & (lightness < 45)] = idx["коричневый"]
+    out[(out == idx["оранжевый"]) & (lightness < 55) & (chroma < 45)] = idx["коричневый"]
+    # Weakly coloured pixels: beige (warm, light), brown (warm, dark) or grey by lightness.
+    weak = chroma < 14
+    beige = weak & (chroma >= 6) & (hue >= 40) & (hue < 110) & (lightness > 55)
+    brown = (chroma < 22) & (chroma >= 8) & (hue >= 20) & (hue < 100) & (lightness <= 55) & (lightness > 22)
+    out[weak] = idx["серый"]
+    out[beige] = idx["бежевый"]
+    out[brown] = idx["коричневый"]
+    out[weak & ~beige & (lightness >= 78)] = idx["белый"]
+    out[(chroma < 18) & (lightness < 22)] = idx["чёрный"]
+    return out
+
+
+def _shrink(image: Image.Image, side: int) -> np.ndarray:
+    small = image.convert("RGB")
+    small.draft("RGB", (side * 2, side * 2))
+    scale = side / max(small.size)
+    size = (max(1, round(small.width * scale)), max(1, round(small.height * scale)))
+    return np.asarray(small.resize(size, Image.Resampling.BILINEAR))
+
+
+_BIN_SHAPE = (9, 13, 13)
+_BIN_COUNT = 9 * 13 * 13
+
+
+def _bins(lab: np.ndarray) -> np.ndarray:
+    """Coarse Lab bins, used to recognise background colours regardless of their name."""
+    lq = np.clip(lab[..., 0] // 12, 0, 8).astype(np.int32)
+    aq = np.clip((lab[..., 1] + 64) // 10, 0, 12).astype(np.int32)
+    bq = np.clip((lab[..., 2] + 64) // 10, 0, 12).astype(np.int32)
+    return (lq * 13 + aq) * 13 + bq
+
+
+def _weights(lab: np.ndarray, t: ColourThresholds) -> np.ndarray:
+    """Centre-weighted prior with background bins (those common on the border ring) removed."""
+    h, w = lab.shape[:2]
+    ys = (np.arange(h) - (h - 1) / 2) / (h * t.centre_sigma)
+    xs = (np.arange(w) - (w - 1) / 2) / (w * t.centre_sigma)
+    centre = np.exp(-0.5 * (ys[:, None] ** 2 + xs[None, :] ** 2))
+    bins = _bins(lab)
+    by, bx = max(1, round(h * t.border)), max(1, round(w * t.border))
+    ring = np.ones((h, w), dtype=bool)
+    ring[by:-by, bx:-bx] = False
+    share = np.bincount(bins[ring], minlength=_BIN_COUNT) / max(1, int(ring.sum()))
+    grid = (share >= t.background_share).reshape(_BIN_SHAPE)
+    near = np.zeros_like(grid)
+    for shift in np.ndindex(3, 3, 3):  # a background bin and its neighbours (shading, texture)
+        near |= np.roll(grid, tuple(d - 1 for d in shift), axis=(0, 1, 2))
+    background = near.reshape(-1)[bins]
+    item = centre * ~background
+    if item.sum() < t.min_item_share * centre.sum():
+        return centre * 0.5
+    return item
+
+
+def dominant_colour(image: Image.Image, thresholds: ColourThresholds | None = None) -> ColourEstimate:
+    """The item's dominant colour name, or name None (abstained) when the photo does not say clearly."""
+    t = thresholds or ColourThresholds()
+    lab = _to_lab(_shrink(image, t.work_side))
+    weights = _weights(lab, t)
+    total = float(weights.sum())
+    if total <= 0:
+        return ColourEstimate(None, 0.0)
+    votes = np.bincount(name_pixels(lab).ravel(), weights=weights.ravel(), minlength=len(COLOURS)) / total
+    order = np.argsort(votes)[::-1]
+    first, second = COLOURS[order[0]], COLOURS[order[1]]
+    s1, s2 = float(votes[order[0]]), float(votes[order[1]])
+    if s1 >= t.accept:
+        return _estimate(first, s1, t)
+    distinct = frozenset((first, second)) not in _NEIGHBOURS
+    if distinct and s2 >= t.multi_second and s1 + s2 >= t.multi_pair:
+        return _estimate(MULTI, s1 + s2 - 0.2, t)
+    return _estimate(first, s1, t)
+
+
+def _estimate(name: str, confidence: float, t: ColourThresholds) -> ColourEstimate:
+    confidence = float(min(1.0, max(0.0, confidence)))
+    return ColourEstimate(name if confidence >= t.min_confidence else None, confidence)
+
+
+def item_colour(images: Sequence[Image.Image], max_photos: int = 3) -> ColourEstimate:
+    """One colour for a listing's item: the photos that name a colour must all agree, else abstain."""
+    estimates = [dominant_colour(image) for image in list(images)[:max_photos]]
+    named = [e for e in estimates if e.name_ru is not None]
+    if not named or len({e.name_ru for e in named}) > 1:
+        return ColourEstimate(None, max((e.confidence for e in estimates), default=0.0))
+    return ColourEstimate(named[0].name_ru, min(e.confidence for e in named))
+
+
+def _laplacian_variance(gray: np.ndarray) -> float:
+    g = gray.astype(np.float32)
+    lap = g[1:-1, :-2] + g[1:-1, 2:] + g[:-2, 1:-1] + g[2:, 1:-1] - 4.0 * g[1:-1, 1:-1]
+    return float(lap.var())
+
+
+def photo_quality(image: Image.Image, thresholds: QualityThresholds | None = None) -> list[str]:
+    """Russian hints about one photo on its own (darkness, blur, size)."""
+    t = thresholds or QualityThresholds()
+    hints: list[str] = []
+    width, height = image.size
+    if min(width, height) < t.min_side:
+        hints.append(f"маленькое разрешение ({width}×{height}), покупатель не разглядит детали")
+    gray_image = image.convert("L")
+    if max(gray_image.size) > t.blur_side:
+        gray_image.thumbnail((t.blur_side, t.blur_side), Image.Resampling.BILINEAR)
+    gray = np.asarray(gray_image)
+    mean = float(gray.mean())
+    if mean < t.dark_mean:
+        hints.append("фото слишком тёмное")
+    elif mean > t.bright_mean:
+        hints.append("фото пересвечено")
+    if _laplacian_variance(gray) < t.blur_variance:
+        hints.append("фото размыто")
+    return hints
+
+
+def quality_hints(
+    images: Sequence[Image.Image], thresholds: QualityThresholds | None = None
+) -> list[list[str]]:
+    """Per photo, in order, Russian hints for the seller; a near-duplicate names the earlier photo."""
+    t = thresholds or QualityThresholds()
+    hints = [photo_quality(image, t) for image in images]
+    hashes = [imagehash.phash(image.convert("RGB")) for image in images]
+    for j in range(len(images)):
+        for i in range(j):
+            if hashes[j] - hashes[i] <= t.duplicate_distance:
+                hints[j].append(f"почти повторяет фото {i + 1}")
+                break
+    return hints

@@ -1,0 +1,236 @@
+"""Russian agreement helpers on top of pymorphy3: noun phrases in any case and number, adjectives
+agreeing with a noun, and numerals with nouns ("три фотографии", "пять пар").
+
+Words pymorphy3 does not know (brands, Latin, masking tokens like `<SIZE>`) pass through unchanged,
+so a phrase never breaks on an unfamiliar word; it just stays in the seller's form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pymorphy3
+from pymorphy3.analyzer import Parse
+
+_WORD_RE = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*")
+_ADJECTIVE_POS = {"ADJF", "PRTF"}
+_GENDERS = ("masc", "femn", "neut")
+_PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
+
+# Numerals 1–10 in words: restore() removes digits the seller did not type, so counts we compute
+# ourselves (photos) are written out. Index = number; gendered forms for 1 and 2.
+_NUMERALS: dict[int, dict[str, str]] = {
+    1: {"masc": "один", "femn": "одна", "neut": "одно", "plur": "одни"},
+    2: {"masc": "два", "femn": "две", "neut": "два", "plur": "два"},
+    3: {"any": "три"},
+    4: {"any": "четыре"},
+    5: {"any": "пять"},
+    6: {"any": "шесть"},
+    7: {"any": "семь"},
+    8: {"any": "восемь"},
+    9: {"any": "девять"},
+    10: {"any": "десять"},
+}
+
+
+@lru_cache(maxsize=1)
+def morph() -> pymorphy3.MorphAnalyzer:
+    """The shared analyzer (its dictionaries load once, on first use)."""
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=4096)
+def _parses(word: str) -> tuple[Parse, ...]:
+    return tuple(morph().parse(word))
+
+
+def _noun_parse(word: str) -> Parse | None:
+    """The word read as a noun in the nominative (plural-only nouns and inanimates preferred)."""
+    best: Parse | None = None
+    best_key: tuple[float, ...] = ()
+    for p in _parses(word.lower()):
+        if p.tag.POS != "NOUN" or p.tag.case != "nomn" or "Geox" in p.tag or "Name" in p.tag:
+            continue
+        key = ("Pltm" in p.tag, p.tag.animacy == "inan", p.score)
+        if best is None or key > best_key:
+            best, best_key = p, key
+    return best
+
+
+def _adjective_parse(word: str) -> Parse | None:
+    """The word read as a full adjective or participle in the nominative."""
+    for p in _parses(word.lower()):
+        if p.tag.POS in _ADJECTIVE_POS and p.tag.case == "nomn":
+            return p
+    return None
+
+
+def is_adjective(word: str) -> bool:
+    """Whether pymorphy3 reads the word as an adjective (e.g. a colour name)."""
+    return _adjective_parse(word) is not None
+
+
+@dataclass(frozen=True)
+class Head:
+    """The grammatical head of a phrase: its gender and whether it is plural-only."""
+
+    gender: str | None
+    plural_only: bool
+    plural: bool
+    animate: bool
+
+
+@dataclass(frozen=True)
+class NounPhrase:
+    """A phrase like "зимняя куртка с капюшоном" split into words, with its head noun found."""
+
+    words: tuple[str, ...]
+    head_index: int | None
+    head: Head | None
+
+    @property
+    def ok(self) -> bool:
+        """Whether a head noun was found, so the phrase can be inflected."""
+        return self.head is not None
+
+
+def _case_word(source: str, result: str) -> str:
+    """Carry the capitalisation of `source` over to an inflected `result`."""
+    if source.isupper() and len(source) > 1:
+        return result.upper()
+    if source[:1].isupper():
+        return result[:1].upper() + result[1:]
+    return result
+
+
+def parse_phrase(text: str) -> NounPhrase:
+    """Find the head noun: the first noun in the nominative, preceded only by adjectives."""
+    words = tuple(text.split())
+    for i, word in enumerate(words):
+        if not _WORD_RE.fullmatch(word):
+            break
+        noun = _noun_parse(word)
+        if noun is not None:
+            tag = noun.tag
+            head = Head(
+                gender=tag.gender if tag.gender in _GENDERS else None,
+                plural_only="Pltm" in tag,
+                plural=tag.number == "plur",
+                animate=tag.animacy == "anim",
+            )
+            return NounPhrase(words, i, head)
+        if _adjective_parse(word) is None:
+            break
+    return NounPhrase(words, None, None)
+
+
+def _inflect_word(parse: Parse, grammemes: set[str]) -> str | None:
+    form = parse.inflect(grammemes)
+    return form.word if form is not None else None
+
+
+def inflect_phrase(text: str, case: str = "nomn", plural: bool | None = None) -> str:
+    """Put a noun phrase into `case` (and singular/plural); words after the head stay as they are.
+
+    `plural=None` keeps the phrase's own number; plural-only nouns (брюки, ножницы) are always plural.
+    Returns the text unchanged when no head noun is found.
+    """
+    phrase = parse_phrase(text)
+    if not phrase.ok or phrase.head_index is None or phrase.head is None:
+        return text
+    head = phrase.head
+    want_plural = True if head.plural_only else (head.plural if plural is None else plural)
+    number = "plur" if want_plural else "sing"
+    out = list(phrase.words)
+    head_word = phrase.words[phrase.head_index]
+    noun = _noun_parse(head_word)
+    if noun is None:
+        return text
+    noun_form = _inflect_word(noun, {number, case})
+    if noun_form is None:
+        return text
+    out[phrase.head_index] = _case_word(head_word, noun_form)
+    for i in range(phrase.head_index):
+        adjective = _adjective_parse(phrase.words[i])
+        if adjective is None:
+            return text
+        form = agree_adjective(phrase.words[i], head, case, want_plural)
+        out[i] = form
+    return " ".join(out)
+
+
+def agree_adjective(adjective: str, head: Head, case: str = "nomn", plural: bool | None = None) -> str:
+    """An adjective in the form that agrees with `head` ("новый" + куртка → "новая")."""
+    parse = _adjective_parse(adjective)
+    if parse is None:
+        return adjective
+    want_plural = head.plural_only or (head.plural if plural is None else plural)
+    grammemes = {case}
+    if want_plural:
+        grammemes.add("plur")
+    else:
+        grammemes |= {"sing", head.gender or "masc"}
+    if case == "accs" and (want_plural or head.gender == "masc"):
+        grammemes.add("anim" if head.animate else "inan")
+    form = _inflect_word(parse, grammemes)
+    return _case_word(adjective, form) if form else adjective
+
+
+def head_lemma(text: str) -> str | None:
+    """The dictionary form of a phrase's head noun ("туфли" → "туфля"), or None."""
+    phrase = parse_phrase(text)
+    if phrase.head_index is None:
+        return None
+    noun = _noun_parse(phrase.words[phrase.head_index])
+    return noun.normal_form if noun is not None else None
+
+
+def adjective_lemma(word: str) -> str | None:
+    """The dictionary form of a one-word adjective ("новая" → "новый"), or None."""
+    parse = _adjective_parse(word)
+    return parse.normal_form if parse is not None else None
+
+
+def head_of(text: str) -> Head | None:
+    """The head noun's grammar of a phrase, or None when there is no recognisable noun."""
+    return parse_phrase(text).head
+
+
+def numeral(n: int, gender: str | None = "masc", plural_only: bool = False) -> str:
+    """A number from 1 to 10 in words, in the nominative, agreeing in gender ("две", "одна")."""
+    forms = _NUMERALS[n]
+    if "any" in forms:
+        return forms["any"]
+    if plural_only:
+        return forms["plur"]
+    return forms.get(gender or "masc", forms["masc"])
+
+
+def count_phrase(n: int, noun: str) -> str:
+    """A count with its noun in the right form, in words: "три фотографии", "пять пар", "одно фото"."""
+    parse = _noun_parse(noun)
+    if parse is None:
+        return f"{numeral(n)} {noun}"
+    form = parse.make_agree_with_number(n)
+    word = form.word if form is not None else noun
+    return f"{numeral(n, parse.tag.gender, 'Pltm' in parse.tag)} {word}"
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter unless the first word looks like a name or an abbreviation."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    if not first or not first[:1].isupper() or (len(first) > 1 and first.isupper()):
+        return text
+    if not _WORD_RE.fullmatch(first):
+        return text
+    parses = _parses(first.lower())
+    if parses and _PROPER & parses[0].tag.grammemes:
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def upper_first(text: str) -> str:
+    """Capitalise the first character (sentence start)."""
+    return text[:1].upper() + text[1:]
