@@ -1,0 +1,98 @@
+"""Pipeline.run end to end on the real stages: order, timings, refusals, compare, shared embeddings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from pipeline import Listing, Pipeline, Settings
+from pipeline.runner import STAGES_RU
+from scoring.ruclip import load_ruclip
+from tests.tiny_models import make_tiny_ruclip
+
+ALL_STAGES = [*STAGES_RU, "total"]
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline(Settings.from_env())
+
+
+def _photos(tmp_path: Path, count: int) -> list[Path]:
+    paths = []
+    for index in range(count):
+        path = tmp_path / f"photo{index + 1}.jpg"
+        Image.new("RGB", (96, 72), (40 + 50 * index, 90, 160)).save(path)
+        paths.append(path)
+    return paths
+
+
+def test_stages_run_in_design_order_and_are_timed(pipeline: Pipeline) -> None:
+    result = pipeline.run(Listing([], {"Тип": "Чашка", "Цена": "350"}, "Чашка с блюдцем."))
+    assert result.status == "ok", result.reasons
+    assert list(result.timings) == ALL_STAGES
+    assert all(seconds >= 0 for seconds in result.timings.values())
+    assert result.timings["total"] >= sum(v for k, v in result.timings.items() if k != "total") * 0.99
+    assert "350" in result.text and "<PRICE>" not in result.text
+    assert result.masking["values"] == {"<PRICE>": "350"}
+
+
+def test_validation_refusal_stops_before_moderation(pipeline: Pipeline, tmp_path: Path) -> None:
+    result = pipeline.run(Listing(_photos(tmp_path, 11), {"Цена": "100"}))
+    assert result.status == "rejected"
+    assert list(result.timings) == ["validate", "total"]
+    assert result.text == "" and not result.moderation
+
+
+def test_moderation_refusal_reports_checks_and_stops(pipeline: Pipeline) -> None:
+    result = pipeline.run(Listing([], {"Цена": "100"}, "Звоните +7 999 123-45-67"))
+    assert result.status == "rejected"
+    assert list(result.timings) == ["validate", "moderate", "total"]
+    assert result.moderation and any("123-45-67" in reason for reason in result.reasons)
+
+
+def test_unknown_checkpoint_refused_with_list(pipeline: Pipeline) -> None:
+    result = pipeline.run(Listing([], {"Цена": "100"}), single_checkpoint="../../etc")
+    assert result.status == "error"
+    assert "template" in result.reasons[0]
+
+
+def test_compare_shares_stages_before_generation(pipeline: Pipeline) -> None:
+    results = pipeline.compare(Listing([], {"Тип": "Стол", "Цена": "900"}), ["template", "template"])
+    assert [r.status for r in results] == ["ok", "ok"]
+    assert results[0].timings["moderate"] == results[1].timings["moderate"]
+    assert results[0] is not results[1] and results[0].scores is not results[1].scores
+
+
+def test_progress_reports_every_stage_and_ends_at_one(pipeline: Pipeline) -> None:
+    seen: list[tuple[float, str]] = []
+    pipeline.run(Listing([], {"Цена": "100"}, "Чашка"), progress=lambda f, s: seen.append((f, s)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert {s for _, s in seen} >= set(STAGES_RU.values())
+
+
+def test_each_photo_encoded_once_per_request(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    make_tiny_ruclip(models / "ruclip-vit-base-patch32-384")
+    settings = Settings(models_dir=models)
+    model = load_ruclip(settings)
+    assert model is not None
+    encoded: list[int] = []
+    real_encode = model.encode_images
+
+    def counting_encode(images, *args, **kwargs):  # type: ignore[no-untyped-def]
+        encoded.append(len(images))
+        return real_encode(images, *args, **kwargs)
+
+    model.encode_images = counting_encode  # type: ignore[method-assign]
+    try:
+        listing = Listing(_photos(tmp_path, 3), {"Тип": "Чашка", "Цена": "300"}, "Чашка")
+        result = Pipeline(settings).run(listing)
+    finally:
+        del model.encode_images
+    assert result.status in ("ok", "rejected")
+    assert encoded == [3]  # moderation, diversity and scoring shared one batch of the three photos
+    assert result.scores.get("clip_text_photo_mean") is not None or result.status == "rejected"
