@@ -1,0 +1,94 @@
+"""All scores of one result in one dict: ruCLIP similarities, BERTScore, attribute coverage.
+
+A score that cannot be computed is None — never 0 — and `unavailable[name]` says why in Russian
+(with the download command when a model is missing).
+"""
+
+from __future__ import annotations
+
+from pipeline.hub import missing_message
+from pipeline.settings import Settings
+from scoring.bertscore import BERTSCORE_MODEL, bertscore_f1
+from scoring.coverage import coverage
+from scoring.embeddings import PhotoEmbeddings
+from scoring.ruclip import RUCLIP_MODEL
+from scoring.similarity import photo_photo_similarity, text_photo_similarity
+
+NO_PHOTOS = "недоступно: нет фотографий"
+ONE_PHOTO = "недоступно: одна фотография — сравнивать не с чем"
+EMPTY_TEXT = "недоступно: описание пустое"
+NO_SELLER_INPUT = "недоступно: продавец не указал ни текста, ни характеристик"
+NO_ATTRIBUTES = "недоступно: продавец не указал характеристик"
+CLIP_SCORES = (
+    "clip_text_photo_mean",
+    "clip_text_photo_max",
+    "clip_photo_photo_mean",
+    "clip_photo_photo_max",
+    "clip_seller_text_photo_mean",
+)
+
+
+def seller_input(attributes: dict[str, str], text: str) -> str:
+    """The seller's whole input as one text: "Поле: значение" lines, then the free text."""
+    lines = [f"{key}: {value}" for key, value in attributes.items()]
+    return "\n".join([*lines, text] if text.strip() else lines)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _clip_scores(
+    generated: str, seller: str, embeddings: PhotoEmbeddings | None
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    scores: dict[str, float | None] = dict.fromkeys(CLIP_SCORES)
+    if embeddings is None or not embeddings.available:
+        return scores, dict.fromkeys(CLIP_SCORES, missing_message(RUCLIP_MODEL))
+    if embeddings.count == 0:
+        return scores, dict.fromkeys(CLIP_SCORES, NO_PHOTOS)
+    unavailable: dict[str, str] = {}
+    text = text_photo_similarity(embeddings, generated)
+    if text is None:
+        unavailable.update(dict.fromkeys(CLIP_SCORES[:2], EMPTY_TEXT))
+    else:
+        scores["clip_text_photo_mean"], scores["clip_text_photo_max"] = text.mean, text.max
+    photos = photo_photo_similarity(embeddings)
+    if photos is None:
+        unavailable.update(dict.fromkeys(CLIP_SCORES[2:4], ONE_PHOTO))
+    else:
+        scores["clip_photo_photo_mean"], scores["clip_photo_photo_max"] = photos.mean, photos.max
+    reference = text_photo_similarity(embeddings, seller)
+    if reference is None:
+        unavailable["clip_seller_text_photo_mean"] = NO_SELLER_INPUT
+    else:
+        scores["clip_seller_text_photo_mean"] = reference.mean
+    return {k: _round(v) for k, v in scores.items()}, unavailable
+
+
+def compute_scores(
+    generated: str,
+    attributes: dict[str, str],
+    seller_text: str,
+    embeddings: PhotoEmbeddings | None,
+    settings: Settings | None = None,
+) -> dict:
+    """Scores of a generated description against the seller's photos, attributes and text.
+
+    Keys: the ruCLIP cosines in CLIP_SCORES, `bertscore_f1`, `coverage` ({"covered", "missing",
+    "fraction"}) and `unavailable` ({score name: Russian reason}). Photos are encoded through the
+    request's shared `embeddings`, so they are never encoded twice.
+    """
+    settings = settings or Settings.from_env()
+    seller = seller_input(attributes, seller_text)
+    scores, unavailable = _clip_scores(generated, seller, embeddings)
+    if not seller.strip():
+        f1 = None
+        unavailable["bertscore_f1"] = NO_SELLER_INPUT
+    else:
+        f1 = bertscore_f1(generated, seller, settings)
+        if f1 is None:
+            unavailable["bertscore_f1"] = missing_message(BERTSCORE_MODEL)
+    covered = coverage(generated, attributes)
+    if covered["fraction"] is None:
+        unavailable["coverage"] = NO_ATTRIBUTES
+    return {**scores, "bertscore_f1": _round(f1), "coverage": covered, "unavailable": unavailable}
