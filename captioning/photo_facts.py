@@ -6,7 +6,7 @@ ring, a centre-weighted prior), and the dominant name of what remains is returne
 below the confidence threshold the estimate abstains (name None).
 
 Quality hints: per photo, Russian notes for the seller — too dark, blurry (variance of the Laplacian),
-tiny resolution, near-duplicate of another photo (perceptual hash).
+small resolution, near-duplicate of another photo (perceptual hash).
 """
 
 from __future__ import annotations
@@ -55,10 +55,9 @@ class QualityThresholds:
     """Limits below (or above) which a photo earns a hint."""
 
     dark_mean: float = 45.0  # mean luminance, 0–255
-    bright_mean: float = 240.0
     blur_variance: float = 25.0  # variance of the Laplacian on the photo shrunk to `blur_side`
     blur_side: int = 400
-    min_side: int = 300
+    min_pixels: int = 120_000  # about 400×300
     duplicate_distance: int = 6  # perceptual-hash Hamming distance
 
 
@@ -86,38 +85,39 @@ def _to_lab(rgb: np.ndarray) -> np.ndarray:
 
 
 def name_pixels(lab: np.ndarray) -> np.ndarray:
-    """Index into COLOURS for every Lab pixel."""
+    """Index into COLOURS for every Lab pixel (first matching rule wins)."""
     lightness, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
     chroma = np.hypot(a, b)
     hue = (np.degrees(np.arctan2(b, a)) + 360.0) % 360.0
-    idx = {name: i for i, name in enumerate(COLOURS)}
-    out = np.full(lightness.shape, idx["серый"], dtype=np.int8)
-    # Chromatic hues (Lab hue angle), then lightness splits (синий/голубой, красный/розовый, …).
-    warm = (hue >= 20) & (hue < 75)
-    out[(hue < 20) | (hue >= 345)] = idx["красный"]
-    out[(hue >= 330) & (hue < 345)] = idx["розовый"]
-    out[(hue >= 290) & (hue < 330)] = idx["фиолетовый"]
-    out[(hue >= 225) & (hue < 290)] = idx["синий"]
-    out[(hue >= 180) & (hue < 225)] = idx["голубой"]
-    out[(hue >= 100) & (hue < 180)] = idx["зелёный"]
-    out[(hue >= 75) & (hue < 100)] = idx["жёлтый"]
-    out[warm & (hue < 45)] = idx["красный"]
-    out[warm & (hue >= 45)] = idx["оранжевый"]
-    red_like = (out == idx["красный"]) | (out == idx["розовый"])
-    out[red_like & (lightness > 62)] = idx["розовый"]
-    out[(out == idx["голубой"]) & (lightness < 45)] = idx["синий"]
-    out[(out == idx["синий"]) & (lightness > 68) & (chroma < 30)] = idx["голубой"]
-    out[(warm | (out == idx["жёлтый"])) & (lightness < 45)] = idx["коричневый"]
-    out[(out == idx["оранжевый"]) & (lightness < 55) & (chroma < 45)] = idx["коричневый"]
-    # Weakly coloured pixels: beige (warm, light), brown (warm, dark) or grey by lightness.
-    weak = chroma < 14
-    beige = weak & (chroma >= 6) & (hue >= 40) & (hue < 110) & (lightness > 55)
-    brown = (chroma < 22) & (chroma >= 8) & (hue >= 20) & (hue < 100) & (lightness <= 55) & (lightness > 22)
-    out[weak] = idx["серый"]
-    out[beige] = idx["бежевый"]
-    out[brown] = idx["коричневый"]
-    out[weak & ~beige & (lightness >= 78)] = idx["белый"]
-    out[(chroma < 18) & (lightness < 22)] = idx["чёрный"]
+    grey = chroma < 7
+    reddish = (hue >= 330) | (hue < 40)
+    warm = (hue >= 40) & (hue < 75)
+    yellowish = (hue >= 75) & (hue < 105)
+    rules = [
+        ("чёрный", (lightness < 12) | ((lightness < 22) & (chroma < 12))),
+        ("белый", grey & (lightness >= 64)),
+        ("серый", grey),
+        ("синий", (hue >= 230) & (hue < 300) & ((lightness < 60) | (chroma >= 35))),
+        ("голубой", (hue >= 180) & (hue < 300) & (lightness >= 45)),
+        ("синий", (hue >= 180) & (hue < 300)),
+        ("розовый", (hue >= 300) & (hue < 345) & (lightness > 55)),
+        ("фиолетовый", (hue >= 290) & (hue < 330)),
+        ("розовый", reddish & (lightness > 58)),
+        ("красный", reddish & ((chroma >= 20) | (hue >= 330) | (hue < 25))),
+        ("коричневый", (reddish | warm) & (lightness < 50)),
+        ("белый", (warm | yellowish) & (chroma < 12) & (lightness >= 70)),
+        ("бежевый", (warm | yellowish) & (chroma < 30) & (lightness >= 55)),
+        ("оранжевый", warm & (chroma >= 40)),
+        ("коричневый", warm | reddish),
+        ("жёлтый", yellowish & (chroma >= 35)),
+        ("зелёный", (hue >= 75) & (hue < 180) & (chroma >= 8)),
+    ]
+    out = np.full(lightness.shape, COLOURS.index("серый"), dtype=np.int8)
+    taken = np.zeros(lightness.shape, dtype=bool)
+    for name, mask in rules:
+        mask = mask & ~taken
+        out[mask] = COLOURS.index(name)
+        taken |= mask
     return out
 
 
@@ -208,7 +208,7 @@ def photo_quality(image: Image.Image, thresholds: QualityThresholds | None = Non
     t = thresholds or QualityThresholds()
     hints: list[str] = []
     width, height = image.size
-    if min(width, height) < t.min_side:
+    if width * height < t.min_pixels:
         hints.append(f"маленькое разрешение ({width}×{height}), покупатель не разглядит детали")
     gray_image = image.convert("L")
     if max(gray_image.size) > t.blur_side:
@@ -217,8 +217,6 @@ def photo_quality(image: Image.Image, thresholds: QualityThresholds | None = Non
     mean = float(gray.mean())
     if mean < t.dark_mean:
         hints.append("фото слишком тёмное")
-    elif mean > t.bright_mean:
-        hints.append("фото пересвечено")
     if _laplacian_variance(gray) < t.blur_variance:
         hints.append("фото размыто")
     return hints

@@ -211,19 +211,24 @@ def _seller_sentences(text: str) -> list[str]:
     return [_sentence(s.text) for s in sentenize(" ".join(text.split())) if s.text.strip(" .")]
 
 
-def _photo_sentence(
+def _photo_sentences(
     images: Sequence[Image.Image], photo_caption: str | None, colour: str | None, seed: str
-) -> str | None:
-    parts: list[str] = []
+) -> list[str]:
+    """The neural photo caption as one sentence, then the photo count (and photo colour) as another."""
+    sentences: list[str] = []
     if photo_caption and photo_caption.strip():
-        parts.append(f"на фото: {lower_first(photo_caption.strip().rstrip('.'))}")
+        caption = lower_first(photo_caption.strip().rstrip("."))
+        sentences.append(_sentence(_pick(seed, "caption", [f"на фото — {caption}", f"на фото: {caption}"])))
+    parts: list[str] = []
+    count = len(images)
+    if 1 <= count <= 10:
+        noun = _pick(seed, "photo", ["фотография", "фото"])
+        parts.append(f"в объявлении {count_phrase(count, noun)}")
     if colour is not None:
         parts.append(_pick(seed, "colour", [f"цвет по фото — {colour}", f"по фото цвет {colour}"]))
-    count = len(images)
-    if 1 <= count <= 10 and not parts:
-        noun = _pick(seed, "photo", ["фотография", "фото"])
-        return _sentence(f"в объявлении {count_phrase(count, noun)}")
-    return _sentence(", ".join(parts)) if parts else None
+    if parts:
+        sentences.append(_sentence(", ".join(parts)))
+    return sentences
 
 
 CLOSINGS = (
@@ -256,14 +261,15 @@ def compose_listing(
     if len(facts_sentences) > MAX_SENTENCES - 1:
         facts_sentences = [" ".join(facts_sentences)]
     sentences = [opening, *facts_sentences]
-    photo = _photo_sentence(images, photo_caption, colour, seed)
-    reserve = 1 if photo else 0
+    photos = _photo_sentences(images, photo_caption, colour, seed)
+    reserve = 1 if photo_caption and photo_caption.strip() else 0  # the caption outranks seller sentences
     for line in _seller_sentences(masked.text):
         if len(sentences) + reserve >= MAX_SENTENCES or _length(sentences) + len(line) + 1 > MAX_CHARS:
             break
         sentences.append(line)
-    if photo and len(sentences) < MAX_SENTENCES and _length(sentences) + len(photo) + 1 <= MAX_CHARS:
-        sentences.append(photo)
+    for line in photos:
+        if len(sentences) < MAX_SENTENCES and _length(sentences) + len(line) + 1 <= MAX_CHARS:
+            sentences.append(line)
     if len(sentences) < MAX_SENTENCES and (len(sentences) < 2 or _length(sentences) < MIN_CHARS):
         sentences.append(_pick(seed, "closing", CLOSINGS))
     return " ".join(sentences)

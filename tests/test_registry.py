@@ -1,0 +1,200 @@
+"""The checkpoint registry: folder scan, manifest checks, names from requests, lazy cached loading."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from captioning.base import Generation
+from captioning.registry import (
+    KINDS,
+    CheckpointNotDownloadedError,
+    Registry,
+    UnknownCheckpointError,
+)
+from captioning.template import TemplateCaptioner
+from masking.types import MaskedListing
+from pipeline.settings import PROJECT_ROOT, Settings
+
+TEMPLATE = {"kind": "template", "title": "Шаблон", "images": "multi", "routes": ["text", "single", "multi"]}
+
+
+def write_manifest(root: Path, name: str, manifest: dict | str) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    text = manifest if isinstance(manifest, str) else json.dumps(manifest, ensure_ascii=False)
+    (folder / "checkpoint.json").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    write_manifest(folder, "template", TEMPLATE)
+    return folder
+
+
+def registry_for(root: Path) -> Registry:
+    return Registry(Settings(checkpoints_dir=root))
+
+
+def test_shipped_checkpoints_list_with_their_status() -> None:
+    registry = Registry(Settings(checkpoints_dir=PROJECT_ROOT / "checkpoints"))
+    infos = {info.name: info for info in registry.list_checkpoints()}
+    assert registry.invalid() == []
+    assert registry.list_checkpoints()[0].name == "template"  # the default comes first
+    assert infos["template"].status_ru == "готов"
+    assert infos["template"].routes == ("text", "single", "multi")
+    assert infos["vit-rugpt2"].source == {"hub": "tuman/vit-rugpt2-image-captioning", "revision": "main"}
+    assert infos["vit-rugpt2"].images == "single"
+    assert infos["qwen2-vl-2b"].source is not None
+    assert infos["qwen2-vl-2b"].source["hub"] == "Qwen/Qwen2-VL-2B-Instruct"
+    assert infos["qwen2-vl-2b"].images == "multi"
+    assert infos["qwen2-vl-2b"].licence == "Apache-2.0"
+
+
+@pytest.mark.parametrize("name", ["vit-rugpt2", "qwen2-vl-2b"])
+def test_downloadable_checkpoint_without_weights_is_not_downloaded(tmp_path: Path, name: str) -> None:
+    manifest = json.loads((PROJECT_ROOT / "checkpoints" / name / "checkpoint.json").read_text("utf-8"))
+    root = tmp_path / "checkpoints"
+    write_manifest(root, name, manifest)
+    registry = registry_for(root)
+    info = registry.info(name)
+    assert not info.present
+    assert info.status_ru == "не скачан"
+    with pytest.raises(CheckpointNotDownloadedError) as caught:
+        registry.load(name)
+    assert f"python -m pipeline download {name}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "files", [("config.json", "model.safetensors"), ("adapter_config.json", "adapter_model.safetensors")]
+)
+def test_weights_in_the_folder_make_a_checkpoint_ready(root: Path, files: tuple[str, str]) -> None:
+    folder = write_manifest(root, "tuned", {**TEMPLATE, "source": {"hub": "org/model", "revision": "abc"}})
+    assert registry_for(root).info("tuned").status_ru == "не скачан"
+    for name in files:
+        (folder / name).write_bytes(b"{}")
+    info = registry_for(root).info("tuned")
+    assert info.present and info.status_ru == "готов"
+
+
+@pytest.mark.parametrize(
+    ("images", "routes"),
+    [("none", ("text",)), ("single", ("single", "multi")), ("multi", ("single", "multi"))],
+)
+def test_routes_default_from_images(root: Path, images: str, routes: tuple[str, ...]) -> None:
+    write_manifest(root, "m", {"kind": "template", "title": "М", "images": images})
+    assert registry_for(root).info("m").routes == routes
+
+
+@pytest.mark.parametrize(
+    ("manifest", "field"),
+    [
+        ({**TEMPLATE, "kind": "gan"}, "kind"),
+        ({k: v for k, v in TEMPLATE.items() if k != "title"}, "title"),
+        ({**TEMPLATE, "title": "  "}, "title"),
+        ({**TEMPLATE, "images": "many"}, "images"),
+        ({**TEMPLATE, "routes": ["text", "video"]}, "routes"),
+        ({**TEMPLATE, "routes": []}, "routes"),
+        ({**TEMPLATE, "source": "Qwen/Qwen2-VL-2B-Instruct"}, "source"),
+        ({**TEMPLATE, "source": {"hub": "no-slash"}}, "source.hub"),
+        ({**TEMPLATE, "source": {"hub": "a/b", "revision": ""}}, "source.revision"),
+        ({**TEMPLATE, "generation": [1, 2]}, "generation"),
+        ("{not json", "checkpoint.json"),
+        ("[]", "checkpoint.json"),
+    ],
+)
+def test_invalid_manifests_are_reported_with_folder_and_field(
+    root: Path, manifest: dict | str, field: str
+) -> None:
+    write_manifest(root, "broken", manifest)
+    registry = registry_for(root)
+    assert [info.name for info in registry.list_checkpoints()] == ["template"]
+    [bad] = registry.invalid()
+    assert bad.folder == root / "broken"
+    assert bad.field == field
+    assert "broken" in str(bad) and field in str(bad)
+    with pytest.raises(UnknownCheckpointError) as caught:
+        registry.load("broken")
+    assert field in str(caught.value)
+
+
+def test_folder_without_manifest_is_reported(root: Path) -> None:
+    (root / "stray").mkdir()
+    [bad] = registry_for(root).invalid()
+    assert (bad.folder.name, bad.field) == ("stray", "checkpoint.json")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../template", "..", "a/b", "template/", "/etc", "C:\\x", "a\\b", "te..mp", "", " template", ".hidden"],
+)
+def test_names_that_are_not_plain_folder_names_are_refused(root: Path, name: str) -> None:
+    registry = registry_for(root)
+    with pytest.raises(UnknownCheckpointError) as caught:
+        registry.load(name)
+    assert isinstance(caught.value, KeyError)
+    assert "template" in str(caught.value)
+
+
+def test_unknown_name_lists_the_available_ones(root: Path) -> None:
+    write_manifest(root, "other", {**TEMPLATE, "title": "Другой"})
+    with pytest.raises(UnknownCheckpointError) as caught:
+        registry_for(root).info("gpt-5")
+    message = str(caught.value)
+    assert "gpt-5" in message and "template" in message and "other" in message
+    assert caught.value.available == ["template", "other"]
+
+
+def test_load_builds_once_and_reuses(root: Path) -> None:
+    registry = registry_for(root)
+    first = registry.load("template")
+    assert isinstance(first, TemplateCaptioner)
+    assert registry.load("template") is first
+
+
+def test_a_new_kind_is_one_table_entry(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Path] = []
+
+    class Echo:
+        def generate(self, masked: MaskedListing, diversity: str, images: list) -> Generation:
+            return Generation(masked.text, tokens=1)
+
+    def load_echo(folder: Path, manifest: dict, settings: Settings) -> Echo:
+        calls.append(folder)
+        assert manifest["generation"] == {"depth": 2}
+        return Echo()
+
+    monkeypatch.setitem(KINDS, "echo", load_echo)
+    write_manifest(
+        root, "echo-1", {"kind": "echo", "title": "Эхо", "images": "none", "generation": {"depth": 2}}
+    )
+    registry = registry_for(root)
+    assert registry.info("echo-1").routes == ("text",)
+    captioner = registry.load("echo-1")
+    registry.load("echo-1")
+    assert calls == [root / "echo-1"]
+    assert captioner.generate(MaskedListing({}, "привет"), "<SINGLE>", []).text == "привет"
+
+
+def test_new_folder_is_picked_up_without_restart(root: Path) -> None:
+    registry = registry_for(root)
+    assert registry.names() == ["template"]
+    write_manifest(root, "later", {**TEMPLATE, "title": "Позже"})
+    assert registry.names() == ["template", "later"]
+
+
+def test_checkpoints_folder_from_environment(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LISTING_CHECKPOINTS_DIR", str(root))
+    assert Registry(Settings.from_env()).names() == ["template"]
+
+
+def test_missing_checkpoints_folder_lists_nothing(tmp_path: Path) -> None:
+    registry = registry_for(tmp_path / "absent")
+    assert registry.list_checkpoints() == [] and registry.invalid() == []
+    with pytest.raises(UnknownCheckpointError, match="нет ни одной"):
+        registry.load("template")
