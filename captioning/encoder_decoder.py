@@ -1,0 +1,100 @@
+"""Single-photo caption models: a transformers VisionEncoderDecoderModel (e.g. ViT + ruGPT-3).
+
+The model writes a short caption of one photo; the template composer weaves it into the listing, so
+the numbers still come only from masking.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from transformers import AutoImageProcessor, AutoTokenizer, VisionEncoderDecoderModel
+
+from captioning.base import DiversityLabel, Generation
+from captioning.neural import (
+    GenerationOptions,
+    check_adapter,
+    check_files,
+    check_kind,
+    check_model_type,
+    choose_device,
+    choose_dtype,
+    generate_ids,
+    load_pretrained,
+    russian_errors,
+    use_all_cores,
+)
+from captioning.template import compose_listing
+from masking.types import MaskedListing
+from pipeline.settings import Settings
+
+KIND = "encoder-decoder"
+IMAGE_PROCESSOR_FILES = ("preprocessor_config.json",)
+
+
+@dataclass(frozen=True)
+class Caption:
+    """One photo's caption, its generated token count and mean token probability."""
+
+    text: str
+    tokens: int
+    confidence: float
+
+
+class EncoderDecoderCaptioner:
+    """Captions the first photo it is given and composes the listing around the caption."""
+
+    def __init__(
+        self, folder: Path, model: Any, image_processor: Any, tokenizer: Any, options: GenerationOptions
+    ) -> None:
+        self.folder = folder
+        self.model = model
+        self.image_processor = image_processor
+        self.tokenizer = tokenizer
+        self.options = options
+
+    def preprocess(self, image: Image.Image) -> dict[str, Any]:
+        """Pixel values for one photo, on the model's device and dtype."""
+        pixels = self.image_processor(images=image.convert("RGB"), return_tensors="pt")["pixel_values"]
+        return {"pixel_values": pixels.to(self.model.device, self.model.dtype)}
+
+    def caption(self, image: Image.Image) -> Caption:
+        """Describe one photo in a short sentence."""
+        with russian_errors(self.folder, "запустить"):
+            decoded = generate_ids(self.model, self.preprocess(image), self.options)
+        text = self.tokenizer.decode(decoded.ids, skip_special_tokens=True)
+        return Caption(re.sub(r"\s+", " ", text).strip(), len(decoded.ids), decoded.confidence)
+
+    def generate(
+        self, masked: MaskedListing, diversity: DiversityLabel, images: Sequence[Image.Image]
+    ) -> Generation:
+        """Compose the listing around a caption of `images[0]` (the router's choice); no photo, no caption."""
+        if not images:
+            return Generation(compose_listing(masked, diversity, images), tokens=0, confidence=None)
+        caption = self.caption(images[0])
+        text = compose_listing(masked, diversity, images, photo_caption=caption.text or None)
+        return Generation(text, tokens=caption.tokens, confidence=caption.confidence)
+
+
+def load(folder: Path, manifest: dict[str, Any], settings: Settings) -> EncoderDecoderCaptioner:
+    """Load a VisionEncoderDecoderModel checkpoint folder with its image processor and tokenizer."""
+    check_kind(manifest, KIND, folder)
+    check_files(folder, (IMAGE_PROCESSOR_FILES,))
+    check_model_type(folder, ("vision-encoder-decoder",), KIND)
+    options = GenerationOptions.from_manifest(manifest, folder)
+    device = choose_device(settings)
+    if device.type == "cpu":
+        use_all_cores()
+    model = load_pretrained(
+        VisionEncoderDecoderModel.from_pretrained, folder, "модели", dtype=choose_dtype(options, device)
+    )
+    check_adapter(model, folder)
+    model.to(device).eval()
+    image_processor = load_pretrained(AutoImageProcessor.from_pretrained, folder, "обработчика фото")
+    tokenizer = load_pretrained(AutoTokenizer.from_pretrained, folder, "токенизатора")
+    return EncoderDecoderCaptioner(folder, model, image_processor, tokenizer, options)
