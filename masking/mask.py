@@ -1,0 +1,73 @@
+"""mask(): replace every number the seller gave with a typed token before any model sees the listing."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from masking.classify import classify, words_before
+from masking.fields import UNKNOWN
+from masking.lemmas import name_type
+from masking.patterns import patterns
+from masking.types import MaskedListing
+
+
+class _Tokens:
+    """Hands out tokens: numbered per type, one token per (value, type)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        self.sources: dict[str, str] = {}
+        self._by_value: dict[tuple[str, str], str] = {}
+        self._first: dict[str, str] = {}
+        self._count: Counter[str] = Counter()
+
+    def token(self, value: str, kind: str, source: str) -> str:
+        """The token for `value` of type `kind`; an untyped repeat reuses the value's first token."""
+        existing = self._by_value.get((value, kind))
+        if existing is None and kind == UNKNOWN:
+            existing = self._first.get(value)
+        if existing is not None:
+            return existing
+        self._count[kind] += 1
+        n = self._count[kind]
+        token = f"<{kind}>" if n == 1 else f"<{kind}_{n}>"
+        self.values[token] = value
+        self.sources[token] = source
+        self._by_value[(value, kind)] = token
+        self._first.setdefault(value, token)
+        return token
+
+
+def _mask_one(text: str, tokens: _Tokens, source: str, field: str | None) -> str:
+    """`text` with every value, phone and token-shaped piece replaced by a token."""
+    scan = patterns().scan
+    pieces: list[str] = []
+    pos = 0
+    for match in scan.finditer(text):
+        start, end = match.span()
+        kind = classify(match, words_before(text, start), field)
+        pieces.append(text[pos:start])
+        pieces.append(tokens.token(match.group(), kind, source))
+        pos = end
+    if not pieces:
+        return text
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def mask(attributes: dict[str, str], text: str = "") -> MaskedListing:
+    """Replace every number in the attribute values and the free text by a typed token.
+
+    Attributes are masked first, so a value the text repeats reuses the attribute's token.
+    `values` maps each token to the exact original substring, `sources` to the attribute name or "text".
+    """
+    tokens = _Tokens()
+    word = patterns().word
+    masked_attributes = {
+        name: _mask_one(value, tokens, name, name_type(word.findall(name)))
+        for name, value in attributes.items()
+    }
+    masked_text = _mask_one(text, tokens, "text", None)
+    return MaskedListing(
+        attributes=masked_attributes, text=masked_text, values=tokens.values, sources=tokens.sources
+    )
