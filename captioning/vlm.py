@@ -135,8 +135,8 @@ class ChatInputs:
                 raise NeuralModelError(
                     f"Шаблон чата дал {len(pieces) - 1} мест для фото вместо {len(images)}"
                 )
-            counts = [int(n) for n in per_image]
-            text = pieces[0] + "".join(self.image_token * n + rest for n, rest in zip(counts, pieces[1:], strict=True))
+            tokens = [self.image_token * int(n) for n in per_image]
+            text = pieces[0] + "".join(t + rest for t, rest in zip(tokens, pieces[1:], strict=True))
         encoded = self.tokenizer(text, return_tensors="pt", add_special_tokens=False)
         token_types = (encoded["input_ids"] == self.image_token_id).long() * IMAGE_TOKEN_TYPE
         return BatchFeature({**encoded, "mm_token_type_ids": token_types, **vision})
