@@ -1,0 +1,185 @@
+"""Explicit-nudity check of photos with NudeNet's bundled 320n ONNX detector, batched.
+
+preprocess (letterbox to a square, scale to the model's side) → forward (one ONNX run per batch)
+→ postprocess (decode, non-maximum suppression) → verdict on plain detections.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from moderation.config import EXPLICIT_LABELS_RU, ModerationConfig
+from moderation.report import Check, stopwatch
+from pipeline.listing import Photo
+
+# Output channel order of NudeNet 3.x detectors (after the four box coordinates).
+NUDENET_LABELS: tuple[str, ...] = (
+    "FEMALE_GENITALIA_COVERED",
+    "FACE_FEMALE",
+    "BUTTOCKS_EXPOSED",
+    "FEMALE_BREAST_EXPOSED",
+    "FEMALE_GENITALIA_EXPOSED",
+    "MALE_BREAST_EXPOSED",
+    "ANUS_EXPOSED",
+    "FEET_EXPOSED",
+    "BELLY_COVERED",
+    "FEET_COVERED",
+    "ARMPITS_COVERED",
+    "ARMPITS_EXPOSED",
+    "FACE_MALE",
+    "BELLY_EXPOSED",
+    "MALE_GENITALIA_EXPOSED",
+    "ANUS_COVERED",
+    "FEMALE_BREAST_COVERED",
+    "BUTTOCKS_COVERED",
+)
+CHECK_NAME = "nudity"
+
+Detection = dict[str, Any]
+
+
+def bundled_model_path() -> Path | None:
+    """The 320n.onnx file shipped inside the `nudenet` package, or None when it is not installed."""
+    spec = importlib.util.find_spec("nudenet")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "320n.onnx"
+    return path if path.is_file() else None
+
+
+@functools.lru_cache(maxsize=2)
+def nudenet_session(model_path: str) -> Any:
+    """The ONNX Runtime session of a detector file, created once per path."""
+    import onnxruntime
+
+    return onnxruntime.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+
+
+def letterbox(image: Image.Image, side: int) -> tuple[np.ndarray, float]:
+    """Image scaled to fit `side`, padded right/bottom with black; CHW float32 in [0, 1].
+
+    Returns the array and the factor that maps model coordinates back to the original pixels.
+    """
+    width, height = image.size
+    factor = max(width, height) / side
+    size = (max(1, round(width / factor)), max(1, round(height / factor)))
+    resized = image.convert("RGB").resize(size, Image.Resampling.BILINEAR)
+    canvas = np.zeros((side, side, 3), dtype=np.float32)
+    canvas[: size[1], : size[0]] = np.asarray(resized, dtype=np.float32) / 255.0
+    return canvas.transpose(2, 0, 1), factor
+
+
+def _nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> list[int]:
+    """Indices kept by greedy non-maximum suppression over (x, y, w, h) boxes."""
+    x1, y1 = boxes[:, 0], boxes[:, 1]
+    x2, y2 = x1 + boxes[:, 2], y1 + boxes[:, 3]
+    areas = boxes[:, 2] * boxes[:, 3]
+    order = list(np.argsort(-scores))
+    keep: list[int] = []
+    while order:
+        best, rest = order[0], np.array(order[1:], dtype=int)
+        keep.append(int(best))
+        if not rest.size:
+            break
+        w = np.clip(np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]), 0, None)
+        h = np.clip(np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]), 0, None)
+        inter = w * h
+        overlap = inter / np.maximum(areas[best] + areas[rest] - inter, 1e-9)
+        order = [int(i) for i in rest[overlap <= iou]]
+    return keep
+
+
+def decode(
+    output: np.ndarray, factor: float, size: tuple[int, int], config: ModerationConfig
+) -> list[Detection]:
+    """Detections of one image from the raw output (4 + n_classes, anchors), in original pixels."""
+    preds = output.T
+    class_scores = preds[:, 4:]
+    classes = class_scores.argmax(axis=1)
+    scores = class_scores.max(axis=1)
+    keep = scores >= config.nudenet_min_score
+    if not keep.any():
+        return []
+    centre, classes, scores = preds[keep, :4] * factor, classes[keep], scores[keep]
+    width, height = size
+    x = np.clip(centre[:, 0] - centre[:, 2] / 2, 0, width)
+    y = np.clip(centre[:, 1] - centre[:, 3] / 2, 0, height)
+    w = np.minimum(centre[:, 2], width - x)
+    h = np.minimum(centre[:, 3], height - y)
+    boxes = np.stack([x, y, w, h], axis=1)
+    return [
+        {
+            "class": NUDENET_LABELS[int(classes[i])],
+            "score": round(float(scores[i]), 4),
+            "box": [int(v) for v in boxes[i]],
+        }
+        for i in _nms(boxes, scores, config.nudenet_nms_iou)
+    ]
+
+
+def detect(
+    images: Sequence[Image.Image], config: ModerationConfig, model_path: Path
+) -> list[list[Detection]]:
+    """NudeNet detections per image; images go through the model in batches."""
+    session = nudenet_session(str(model_path))
+    input_name = session.get_inputs()[0].name
+    side = config.nudenet_resolution
+    results: list[list[Detection]] = []
+    for start in range(0, len(images), config.nudenet_batch_size):
+        batch = images[start : start + config.nudenet_batch_size]
+        prepared = [letterbox(image, side) for image in batch]
+        blob = np.stack([array for array, _ in prepared])
+        (output,) = session.run(None, {input_name: blob})[:1]
+        for image, (_, factor), raw in zip(batch, prepared, output, strict=True):
+            results.append(decode(raw, factor, image.size, config))
+    return results
+
+
+def explicit_findings(detections: Sequence[Detection], config: ModerationConfig) -> list[Detection]:
+    """The detections that make a photo explicit: a rejecting class at or above the threshold."""
+    return [
+        d
+        for d in detections
+        if d["class"] in config.explicit_labels and d["score"] >= config.explicit_threshold
+    ]
+
+
+def photo_check(
+    photo: Photo, detections: Sequence[Detection], config: ModerationConfig, seconds: float
+) -> Check:
+    """The nudity verdict of one photo from its detections."""
+    findings = explicit_findings(detections, config)
+    score = max((d["score"] for d in findings), default=None)
+    if score is None:
+        explicit = [d["score"] for d in detections if d["class"] in config.explicit_labels]
+        score = max(explicit, default=0.0)
+    details = {"detections": list(detections), "threshold": config.explicit_threshold}
+    if not findings:
+        return Check(CHECK_NAME, "pass", score, "", details, seconds, photo.number)
+    what = ", ".join(dict.fromkeys(EXPLICIT_LABELS_RU.get(d["class"], d["class"]) for d in findings))
+    reason = f"{photo.label.capitalize()}: откровенное изображение ({what}) — такие фото запрещены"
+    return Check(CHECK_NAME, "reject", score, reason, details, seconds, photo.number)
+
+
+def check_photos(photos: Sequence[Photo], config: ModerationConfig) -> list[Check]:
+    """One nudity check per photo; "unavailable" for each when the detector is not installed."""
+    model_path = bundled_model_path()
+    if model_path is None:
+        reason = (
+            "недоступно: для проверки фото на откровенность нужен пакет nudenet — "
+            "выполните `pip install nudenet`"
+        )
+        return [Check(CHECK_NAME, "unavailable", None, reason, {}, 0.0, p.number) for p in photos]
+    if not photos:
+        return []
+    with stopwatch() as sw:
+        detections = detect([p.image for p in photos], config, model_path)
+    per_photo = sw.seconds / len(photos)
+    return [photo_check(p, d, config, per_photo) for p, d in zip(photos, detections, strict=True)]

@@ -1,0 +1,120 @@
+"""Contacts in a listing text: phones, e-mails, links, messenger handles and invitations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+from moderation.config import ModerationConfig
+from moderation.report import Check
+
+CHECK_NAME = "contacts"
+KINDS_RU = {
+    "phone": "телефон",
+    "email": "e-mail",
+    "url": "ссылка",
+    "handle": "ник",
+    "messenger": "мессенджер",
+}
+
+_DIGIT_WORDS = {
+    "ноль": "0", "нуль": "0", "один": "1", "два": "2", "три": "3", "четыре": "4",
+    "пять": "5", "шесть": "6", "семь": "7", "восемь": "8", "девять": "9",
+}  # fmt: skip
+_DIGIT_WORD_RUN = re.compile(
+    rf"\b(?:{'|'.join(_DIGIT_WORDS)})(?:[\s,.\-]+(?:{'|'.join(_DIGIT_WORDS)})){{9,11}}\b", re.IGNORECASE
+)
+_TLDS = "ru|рф|su|com|net|org|info|biz|me|io|ly|cc|shop|store|online|site|pro|by|kz|ua|moscow|gg"
+_EMAIL = re.compile(
+    r"[\w.+-]+\s*(?:@|\(at\)|\[at\]|\(собака\)|\sсобака\s)\s*[\w-]+(?:\s*(?:\.|\(dot\)|\sточка\s)\s*[\w-]+)+",
+    re.IGNORECASE,
+)
+_URL = re.compile(
+    rf"(?:https?://|www\.)\S+|(?<![\w@.])(?:[\w-]+\.)+(?:{_TLDS})\b(?:/[^\s,;]*)?", re.IGNORECASE
+)
+_HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_.]{2,31}")
+_MESSENGER = re.compile(
+    r"\b(?:телеграм\w*|telegram|whats\s?app|watsapp|вотс?ап\w*|ватс?ап\w*|вацап\w*|viber|вайбер\w*|"
+    r"skype|скайп\w*|instagram|инстаграм\w*|вконтакте|discord|дискорд\w*|signal)\b",
+    re.IGNORECASE,
+)
+# Words that name a messenger only after an invitation: "пишите в телегу", "стучите в тг".
+_INVITED_MESSENGER = re.compile(
+    r"\b(?:пиш|напиш|звон|стуч|добав|свяж|обращ|отвеч|скин|кин|жду|ждем|ждём)\w*"
+    r"(?:\s+\S+){0,2}?\s+(?:в|во|на)\s+(?:телег\w*|тг|tg|тележк\w*|вк|vk|инст\w*|insta\w*|ватс\w*|вотс\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact found in the text: its kind (a key of KINDS_RU) and span."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+def _looks_like_phone(raw: str) -> bool:
+    """Rule out digit lists that merely parse as numbers, like sizes "90 92 94 96 98"."""
+    groups = re.findall(r"\d+", raw)
+    lengths = {len(g) for g in groups}
+    return (
+        raw.lstrip().startswith("+")
+        or "(" in raw
+        or len(groups) == 1
+        or lengths == {1}
+        or groups[0] in ("7", "8")
+        or len(groups[0]) == 3
+    )
+
+
+def _phones(text: str) -> list[Contact]:
+    found = [
+        Contact("phone", m.start, m.end, m.raw_string)
+        for m in phonenumbers.PhoneNumberMatcher(text, "RU", leniency=phonenumbers.Leniency.VALID)
+        if _looks_like_phone(m.raw_string)
+    ]
+    for m in _DIGIT_WORD_RUN.finditer(text):
+        digits = "".join(_DIGIT_WORDS[w.lower()] for w in re.findall(r"\w+", m.group()))
+        try:
+            number = phonenumbers.parse(digits, "RU")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            found.append(Contact("phone", m.start(), m.end(), m.group()))
+    return found
+
+
+def find_contacts(text: str) -> list[Contact]:
+    """Every contact in the text, by position; a span inside an earlier, longer one is dropped."""
+    found = _phones(text)
+    for kind, pattern in (
+        ("email", _EMAIL),
+        ("url", _URL),
+        ("handle", _HANDLE),
+        ("messenger", _MESSENGER),
+        ("messenger", _INVITED_MESSENGER),
+    ):
+        found += [Contact(kind, m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+    found.sort(key=lambda c: (c.start, -c.end))
+    result: list[Contact] = []
+    for contact in found:
+        if result and contact.start < result[-1].end:
+            continue
+        result.append(contact)
+    return result
+
+
+def check_contacts(text: str, config: ModerationConfig) -> Check:
+    """Contacts are not allowed in a description: reject (or warn, per config), naming each one."""
+    found = find_contacts(text)
+    details = {"contacts": [{"kind": c.kind, "text": c.text, "start": c.start, "end": c.end} for c in found]}
+    if not found:
+        return Check(CHECK_NAME, "pass", 0.0, "", details)
+    listed = ", ".join(dict.fromkeys(f"{KINDS_RU[c.kind]} «{c.text}»" for c in found))
+    reason = f"В тексте есть контакты ({listed}) — на площадке их указывать нельзя, покупатель напишет в чат"
+    return Check(CHECK_NAME, config.contacts_verdict, 1.0, reason, details)

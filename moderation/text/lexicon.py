@@ -1,0 +1,113 @@
+"""Russian obscenity (мат) found by roots, on lemmas (pymorphy3) and on de-obfuscated spellings."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from moderation.report import Check
+from moderation.text.normalize import Candidate, candidates, collapse_repeats, expand_wildcards
+
+CHECK_NAME = "obscenity"
+
+# Prefixes obscene verbs take before "еб"; bare "в", "с", "о" are left out ("веб", "себе").
+_EB_PREFIXES = (
+    "въ|вь|взъ|вы|до|за|изъ|изь|на|надъ|недо|объ|обь|отъ|оть|пере|по|подъ|подь|при|про|разъ|разь|"
+    "съ|сь|у|полу|долбо|дол?бо"
+)
+# Obscene roots, matched against whole lemmas (or spellings the dictionary does not know).
+OBSCENE_ROOTS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        # "страхуй", "плохую", "втихую", "психуй", "шахуй", "лопоухую" and patronymics ("-йехуевич") are fine
+        "".join(
+            f"(?<!{s})"
+            for s in ("стра", "три", "пси", "ша", "пло", "глу", "су", "ти", "ли", "оу", "йе", "иа")
+        )
+        + r"ху[йеяюи]",
+        r"пи[зс]д|пезд",
+        rf"^(?:{_EB_PREFIXES})?еб(?:а[лнтшк]|ну|л[оаяи]|у[кчн]|ок|он|ыв|ищ|ыр|ись|ет|ут|у$|и$|$)",
+        r"^(?:вы|за|по|раз|рас)?бля[дт]|^бля$",
+        r"^муд(?:ак|ач|ил|озвон)",
+        r"^манда$",
+        r"^залуп",
+        r"^пид[оа]р|^пидр",
+        r"^г[ао]ндон",
+        r"^шлюх",
+    )
+)
+# Cheap pre-filter: only words containing one of these go to the morphological analyser.
+_ROOT_HINT = re.compile(r"ху[йеяюи]|пи[зс]д|пезд|еб|бля|муд|манд|залуп|пид[оа]?р|г[ао]ндон|шлюх")
+
+
+@functools.lru_cache(maxsize=1)
+def _morph() -> Any:
+    """The pymorphy3 analyser, built once."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+def _is_obscene_form(form: str) -> bool:
+    return any(root.search(form) for root in OBSCENE_ROOTS)
+
+
+@functools.lru_cache(maxsize=65536)
+def is_obscene_word(word: str) -> bool:
+    """Whether a normalised word is obscene: a known word by its lemmas, an unknown one by spelling."""
+    for spelling in expand_wildcards(word):
+        for form in dict.fromkeys((spelling, collapse_repeats(spelling))):
+            if not _ROOT_HINT.search(form):
+                continue
+            lemmas, by_dictionary = _lemmas(form)
+            if any(_is_obscene_form(lemma) for lemma in lemmas):
+                return True
+            if not by_dictionary and _is_obscene_form(form):
+                return True
+    return False
+
+
+def _lemmas(word: str) -> tuple[set[str], bool]:
+    """The word's lemmas, and whether the dictionary explains it (itself, or a known prefix + known word).
+
+    Spellings the dictionary cannot explain are also judged as written, since most obscene words
+    are missing from it or get nonsense lemmas ("ебло" → "ести").
+    """
+    morph = _morph()
+    parses = morph.parse(word)
+    lemmas = {p.normal_form.replace("ё", "е") for p in parses}
+    if morph.word_is_known(word):
+        return lemmas, True
+    methods = [type(step[0]).__name__ for step in parses[0].methods_stack]
+    return lemmas, methods == ["DictionaryAnalyzer", "KnownPrefixAnalyzer"]
+
+
+def find_obscenities(text: str) -> list[Candidate]:
+    """The obscene words of a text, outermost spans first, none inside another."""
+    found = [c for c in candidates(text) if is_obscene_word(c.word)]
+    found.sort(key=lambda c: (c.start, -c.end))
+    result: list[Candidate] = []
+    for cand in found:
+        if result and cand.start < result[-1].end:
+            continue
+        result.append(cand)
+    return result
+
+
+def quote_words(text: str, spans: Sequence[Candidate], limit: int = 5) -> str:
+    """Russian-quoted original spellings, e.g. «слово», «другое»."""
+    words = list(dict.fromkeys(text[c.start : c.end] for c in spans))
+    shown = ", ".join(f"«{w}»" for w in words[:limit])
+    return shown + (f" и ещё {len(words) - limit}" if len(words) > limit else "")
+
+
+def check_obscenity(text: str) -> Check:
+    """Reject a text with obscene words, naming them."""
+    found = find_obscenities(text)
+    details = {"words": [{"text": text[c.start : c.end], "start": c.start, "end": c.end} for c in found]}
+    if not found:
+        return Check(CHECK_NAME, "pass", 0.0, "", details)
+    reason = f"Текст содержит нецензурную лексику: {quote_words(text, found)}"
+    return Check(CHECK_NAME, "reject", 1.0, reason, details)
