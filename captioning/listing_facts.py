@@ -39,11 +39,17 @@ class ListingFacts:
     """The attributes by role (first field wins when a role repeats) and the rest as (name, value)."""
 
     roles: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
     others: list[tuple[str, str]] = field(default_factory=list)
 
     def get(self, role: str) -> str | None:
         """The seller's value for a role, or None when not given."""
         return self.roles.get(role)
+
+    def label(self, role: str) -> str:
+        """The seller's own field name for a role, lower-cased for use inside a sentence."""
+        name = self.names[role]
+        return name[:1].lower() + name[1:]
 
 
 def sort_attributes(attributes: dict[str, str]) -> ListingFacts:
@@ -57,6 +63,7 @@ def sort_attributes(attributes: dict[str, str]) -> ListingFacts:
         role = _ROLE_OF.get(normalise_key(key))
         if role is not None and role not in facts.roles:
             facts.roles[role] = value
+            facts.names[role] = name
         else:
             facts.others.append((name, value))
     return facts

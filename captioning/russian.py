@@ -17,6 +17,11 @@ from pymorphy3.analyzer import Parse
 _WORD_RE = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*")
 _ADJECTIVE_POS = {"ADJF", "PRTF"}
 _GENDERS = ("masc", "femn", "neut")
+# Collective nouns pymorphy3 does not mark Sgtm: "детская обувь" must not become "детские обуви".
+COLLECTIVE = frozenset({
+    "обувь", "одежда", "мебель", "посуда", "техника", "бельё", "косметика", "электроника", "литература",
+    "канцелярия", "парфюмерия", "бижутерия", "галантерея", "утварь", "текстиль", "трикотаж",
+})
 _PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 
 # Numerals 1–10 in words: restore() removes digits the seller did not type, so counts we compute
@@ -78,6 +83,7 @@ class Head:
 
     gender: str | None
     plural_only: bool
+    singular_only: bool
     plural: bool
     animate: bool
 
@@ -112,16 +118,18 @@ def parse_phrase(text: str) -> NounPhrase:
         if not _WORD_RE.fullmatch(word):
             break
         noun = _noun_parse(word)
-        if noun is not None:
+        adjective = _adjective_parse(word)
+        if noun is not None and (adjective is None or _parses(word.lower())[0].tag.POS == "NOUN"):
             tag = noun.tag
             head = Head(
                 gender=tag.gender if tag.gender in _GENDERS else None,
                 plural_only="Pltm" in tag,
+                singular_only="Sgtm" in tag or noun.normal_form in COLLECTIVE,
                 plural=tag.number == "plur",
                 animate=tag.animacy == "anim",
             )
             return NounPhrase(words, i, head)
-        if _adjective_parse(word) is None:
+        if adjective is None:
             break
     return NounPhrase(words, None, None)
 
@@ -129,6 +137,13 @@ def parse_phrase(text: str) -> NounPhrase:
 def _inflect_word(parse: Parse, grammemes: set[str]) -> str | None:
     form = parse.inflect(grammemes)
     return form.word if form is not None else None
+
+
+def _number(head: Head, plural: bool | None) -> bool:
+    """Whether to use the plural: plural-only and singular-only nouns decide for themselves."""
+    if head.plural_only or head.singular_only:
+        return head.plural_only
+    return head.plural if plural is None else plural
 
 
 def inflect_phrase(text: str, case: str = "nomn", plural: bool | None = None) -> str:
@@ -141,7 +156,7 @@ def inflect_phrase(text: str, case: str = "nomn", plural: bool | None = None) ->
     if not phrase.ok or phrase.head_index is None or phrase.head is None:
         return text
     head = phrase.head
-    want_plural = True if head.plural_only else (head.plural if plural is None else plural)
+    want_plural = _number(head, plural)
     number = "plur" if want_plural else "sing"
     out = list(phrase.words)
     head_word = phrase.words[phrase.head_index]
@@ -166,7 +181,7 @@ def agree_adjective(adjective: str, head: Head, case: str = "nomn", plural: bool
     parse = _adjective_parse(adjective)
     if parse is None:
         return adjective
-    want_plural = head.plural_only or (head.plural if plural is None else plural)
+    want_plural = _number(head, plural)
     grammemes = {case}
     if want_plural:
         grammemes.add("plur")

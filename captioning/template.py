@@ -87,7 +87,7 @@ def _item(facts: ListingFacts, variative: bool) -> Item:
     if head is None:
         return Item(phrase, None, False, False)
     lemma = head_lemma(phrase)
-    plural = head.plural_only or variative or (head.plural and lemma in PAIRED)
+    plural = not head.singular_only and (head.plural_only or variative or (head.plural and lemma in PAIRED))
     return Item(phrase, head, plural, False)
 
 
@@ -178,21 +178,19 @@ def _details(facts: ListingFacts, item: Item, seed: str, folded: set[str]) -> li
     """Clauses for the known attributes the opening did not already say, in a fixed order."""
     clauses: list[str] = []
     dash = _pick(seed, "dash", [" — ", ": "])
-    labels = {"colour": "цвет", "material": "материал", "season": "сезон", "year": "год выпуска",
-              "gender": "для кого", "brand": "бренд", "model": "модель"}
     size = facts.get("size")
     if size:
-        clauses.append(f"размер {size}")
+        clauses.append(f"{facts.label('size')} {size}")
     for role in ("colour", "material", "season", "year", "gender"):
         value = facts.get(role)
         if value and role not in folded:
-            clauses.append(f"{labels[role]}{dash}{lower_first(value)}")
+            clauses.append(f"{facts.label(role)}{dash}{lower_first(value)}")
     condition = facts.get("condition")
     if condition:
         clauses.append(_condition(condition, item, seed))
     quantity = _quantity(facts)
     if quantity and "quantity" not in folded:
-        clauses.append(f"количество{dash}{quantity}")
+        clauses.append(f"{facts.label('quantity')}{dash}{quantity}")
     price = facts.get("price")
     if price:
         clauses.append(_price(price, seed))
@@ -260,7 +258,8 @@ def compose_listing(
         facts_sentences.append(others)
     if len(facts_sentences) > MAX_SENTENCES - 1:
         facts_sentences = [" ".join(facts_sentences)]
-    sentences = [opening, *facts_sentences]
+    named = any(facts.get(role) for role in ("item", "category", "brand", "model"))
+    sentences = [opening, *facts_sentences] if named or not masked.text.strip() else facts_sentences
     photos = _photo_sentences(images, photo_caption, colour, seed)
     reserve = 1 if photo_caption and photo_caption.strip() else 0  # the caption outranks seller sentences
     for line in _seller_sentences(masked.text):
