@@ -1,0 +1,210 @@
+"""Does a listing sell one item (`<SINGLE>`) or several (`<VARIATIVE>`)?
+
+Three signals, each a probability that the listing sells several items:
+- `text`: Russian rules on the seller's title, description and attributes (`diversity_rules`),
+  weighed in log-odds by `DiversityConfig.text_weights`;
+- `photos_zero_shot`: ruCLIP similarity of each photo to "many things" versus "one thing" prompts;
+- `photo_spread`: how different the photos are from each other (one item from several sides looks
+  alike; several items do not).
+They are pooled as a weighted mean of log-odds over the signals that are available, so text alone,
+photos alone or both give a score. `python -m pipeline.diversity --evaluate FILE` measures the text
+classifier on a labelled JSONL set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from pipeline.diversity_rules import Fact, text_facts
+from pipeline.hub import missing_message
+
+if TYPE_CHECKING:
+    from scoring.embeddings import PhotoEmbeddings
+
+SINGLE = "<SINGLE>"
+VARIATIVE = "<VARIATIVE>"
+RUCLIP = "ruclip-vit-base-patch32-384"
+
+DEFAULT_TEXT_WEIGHTS: dict[str, float] = {
+    "quantity_many": 5.0,
+    "quantity_one": -4.0,
+    "vehicle": -4.0,
+    "set_word": 3.0,
+    "bundle_word": 3.0,
+    "count_unit": 3.5,
+    "count_head": 3.0,
+    "count_item": 1.5,
+    "count_one": -2.5,
+    "multiplier": 3.0,
+    "unit_price": 2.5,
+    "bundle_price": 2.5,
+    "together": 2.5,
+    "many_word": 1.2,
+    "sale_plural": 1.5,
+    "enumeration": 2.5,
+    "plural_head": 2.5,
+    "collective_head": 2.0,
+    "paired_head": -0.5,
+    "singular_head": -1.0,
+    "accessory": -0.5,
+}
+
+
+@dataclass(frozen=True)
+class DiversityConfig:
+    """Weights and thresholds of the diversity classifier."""
+
+    text_bias: float = -1.5
+    text_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TEXT_WEIGHTS))
+    # Pooling weights of the three signals (log-odds space); normalised over the available ones.
+    weight_text: float = 0.6
+    weight_zero_shot: float = 0.25
+    weight_spread: float = 0.15
+    threshold: float = 0.5
+    many_prompts: tuple[str, ...] = ("много разных предметов", "набор вещей", "несколько одинаковых предметов")
+    one_prompts: tuple[str, ...] = ("один предмет", "одна вещь", "фотография одного товара")
+    # CLIP's similarity scale before the softmax over prompts.
+    logit_scale: float = 100.0
+    # Mean photo↔photo cosine similarity of several views of one item, and of different items.
+    spread_same_item: float = 0.9
+    spread_different_items: float = 0.6
+    # Probabilities are clipped to this margin before taking log-odds, so no signal is infinite.
+    clip: float = 0.01
+
+
+@dataclass
+class Diversity:
+    """The classifier's answer: label, probability of "many", each signal and the reasons."""
+
+    label: Literal["<SINGLE>", "<VARIATIVE>"]
+    score: float
+    signals: dict[str, float | None]
+    decided_by: list[str]
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-serialisable copy."""
+        return asdict(self)
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _logit(p: float, clip: float) -> float:
+    p = min(max(p, clip), 1.0 - clip)
+    return math.log(p / (1.0 - p))
+
+
+def text_score(facts: list[Fact], config: DiversityConfig) -> float:
+    """Probability of "many" from text facts: sigmoid of the bias plus every fact's weight."""
+    return _sigmoid(config.text_bias + sum(config.text_weights.get(f.kind, 0.0) for f in facts))
+
+
+def zero_shot_score(embeddings: PhotoEmbeddings, config: DiversityConfig) -> float | None:
+    """Mean over photos of the softmax probability mass on the "many things" prompts."""
+    images = embeddings.images()
+    prompts = embeddings.texts([*config.many_prompts, *config.one_prompts])
+    if images is None or prompts is None:
+        return None
+    probs = (config.logit_scale * images.float() @ prompts.float().T).softmax(dim=-1)
+    return float(probs[:, : len(config.many_prompts)].sum(dim=-1).mean())
+
+
+def spread_score(embeddings: PhotoEmbeddings, config: DiversityConfig) -> float | None:
+    """How unlike each other the photos are, mapped to [0, 1]; None with fewer than two photos."""
+    images = embeddings.images()
+    if images is None or images.shape[0] < 2:
+        return None
+    n = images.shape[0]
+    sims = images.float() @ images.float().T
+    mean = float((sims.sum() - sims.diagonal().sum()) / (n * (n - 1)))
+    span = config.spread_same_item - config.spread_different_items
+    return min(max((config.spread_same_item - mean) / span, 0.0), 1.0)
+
+
+def _photo_signals(
+    embeddings: PhotoEmbeddings | None, config: DiversityConfig
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    signals: dict[str, float | None] = {"photos_zero_shot": None, "photo_spread": None}
+    if embeddings is None or not embeddings.available:
+        message = missing_message(RUCLIP)
+        return signals, {"photos_zero_shot": message, "photo_spread": message}
+    unavailable: dict[str, str] = {}
+    if embeddings.count == 0:
+        return signals, {"photos_zero_shot": "нет фото", "photo_spread": "нет фото"}
+    signals["photos_zero_shot"] = zero_shot_score(embeddings, config)
+    signals["photo_spread"] = spread_score(embeddings, config)
+    if signals["photo_spread"] is None:
+        unavailable["photo_spread"] = "одно фото — сравнивать не с чем"
+    return signals, unavailable
+
+
+def _photo_reasons(signals: dict[str, float | None], many: bool) -> list[str]:
+    reasons = []
+    zero_shot, spread = signals.get("photos_zero_shot"), signals.get("photo_spread")
+    if zero_shot is not None and (zero_shot > 0.5) == many:
+        kind = "несколько предметов" if many else "один предмет"
+        reasons.append(f"фото похожи на {kind} (ruCLIP, {zero_shot:.2f})")
+    if spread is not None and (spread > 0.5) == many:
+        kind = "заметно различаются" if many else "похожи друг на друга"
+        reasons.append(f"фото {kind} ({spread:.2f})")
+    return reasons
+
+
+def classify(
+    attributes: dict[str, str],
+    text: str,
+    embeddings: PhotoEmbeddings | None = None,
+    config: DiversityConfig | None = None,
+) -> Diversity:
+    """Label a listing from the seller's raw attributes and text, and its photos when ruCLIP is loaded."""
+    config = config or DiversityConfig()
+    facts = text_facts(attributes, text)
+    signals: dict[str, float | None] = {"text": text_score(facts, config) if facts is not None else None}
+    photo_signals, unavailable = _photo_signals(embeddings, config)
+    signals.update(photo_signals)
+    if facts is None:
+        unavailable["text"] = "нет ни текста, ни названия"
+    weights = {"text": config.weight_text, "photos_zero_shot": config.weight_zero_shot,
+               "photo_spread": config.weight_spread}
+    used = {k: v for k, v in signals.items() if v is not None and weights[k] > 0}
+    if used:
+        total = sum(weights[k] for k in used)
+        score = _sigmoid(sum(weights[k] * _logit(v, config.clip) for k, v in used.items()) / total)
+    else:  # nothing to read: the prior, which says "one item"
+        score = _sigmoid(config.text_bias)
+    many = score > config.threshold
+    decided_by = [
+        f.reason
+        for f in sorted(facts or [], key=lambda f: -abs(config.text_weights.get(f.kind, 0.0)))
+        if (config.text_weights.get(f.kind, 0.0) > 0) == many and config.text_weights.get(f.kind, 0.0) != 0
+    ]
+    decided_by += _photo_reasons(signals, many)
+    if not decided_by:
+        decided_by = ["нет признаков нескольких товаров"] if not many else ["совокупность слабых признаков"]
+    return Diversity(VARIATIVE if many else SINGLE, score, signals, decided_by, unavailable)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: `--evaluate FILE` prints per-class precision/recall and the confusion matrix."""
+    from pipeline.diversity_eval import evaluate, format_report, load_records
+
+    parser = argparse.ArgumentParser(prog="python -m pipeline.diversity", description=__doc__.splitlines()[0])
+    parser.add_argument("--evaluate", metavar="FILE", required=True, help="размеченный JSONL-файл")
+    parser.add_argument("--split", choices=("dev", "test", "all"), default=None,
+                        help="какую часть оценить (по умолчанию dev и test по отдельности)")
+    parser.add_argument("--errors", action="store_true", help="показать ошибки")
+    args = parser.parse_args(argv)
+    records = load_records(args.evaluate)
+    for split in [args.split] if args.split else ["dev", "test"]:
+        print(format_report(evaluate(records, split), show_errors=args.errors))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
