@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 SINGLE = "<SINGLE>"
 VARIATIVE = "<VARIATIVE>"
 RUCLIP = "ruclip-vit-base-patch32-384"
+DEFAULT_LOGIT_SCALE = 100.0  # CLIP's trained temperature, for a model that does not report its own
 
 DEFAULT_TEXT_WEIGHTS: dict[str, float] = {
     "quantity_many": 5.0,
@@ -65,10 +66,14 @@ class DiversityConfig:
     weight_zero_shot: float = 0.25
     weight_spread: float = 0.15
     threshold: float = 0.5
-    many_prompts: tuple[str, ...] = ("много разных предметов", "набор вещей", "несколько одинаковых предметов")
+    many_prompts: tuple[str, ...] = (
+        "много разных предметов",
+        "набор вещей",
+        "несколько одинаковых предметов",
+    )
     one_prompts: tuple[str, ...] = ("один предмет", "одна вещь", "фотография одного товара")
-    # CLIP's similarity scale before the softmax over prompts.
-    logit_scale: float = 100.0
+    # CLIP's similarity scale before the softmax over prompts; None takes the model's learned one.
+    logit_scale: float | None = None
     # Mean photo↔photo cosine similarity of several views of one item, and of different items.
     spread_same_item: float = 0.9
     spread_different_items: float = 0.6
@@ -111,7 +116,8 @@ def zero_shot_score(embeddings: PhotoEmbeddings, config: DiversityConfig) -> flo
     prompts = embeddings.texts([*config.many_prompts, *config.one_prompts])
     if images is None or prompts is None:
         return None
-    probs = (config.logit_scale * images.float() @ prompts.float().T).softmax(dim=-1)
+    scale = config.logit_scale or getattr(embeddings.model, "logit_scale", DEFAULT_LOGIT_SCALE)
+    probs = (scale * images.float() @ prompts.float().T).softmax(dim=-1)
     return float(probs[:, : len(config.many_prompts)].sum(dim=-1).mean())
 
 

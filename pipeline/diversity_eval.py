@@ -70,7 +70,8 @@ def evaluate(records: list[dict], split: str = "test", config: DiversityConfig |
 
 def format_report(evaluation: Evaluation, show_errors: bool = False) -> str:
     """Accuracy, per-class precision/recall/F1 and the confusion matrix as text."""
-    lines = [f"== {evaluation.split}: {evaluation.total} объявлений, точность (accuracy) {evaluation.accuracy:.3f}"]
+    head = f"== {evaluation.split}: {evaluation.total} объявлений"
+    lines = [f"{head}, точность (accuracy) {evaluation.accuracy:.3f}"]
     lines.append(f"{'класс':<13}{'precision':>10}{'recall':>10}{'F1':>10}{'n':>6}")
     for label in LABELS:
         p, r = evaluation.precision(label), evaluation.recall(label)

@@ -8,16 +8,26 @@ analyser; every word's analysis is cached.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import razdel
 
 from pipeline import diversity_lexicon as lex
 
-PREPOSITIONS = frozenset("для с со от под к без из на в во по у о об при за до после над про через".split())
+if TYPE_CHECKING:
+    import pymorphy3
+
+PREPOSITIONS = frozenset(
+    ("для", "с", "со", "от", "под", "к", "без", "из", "на", "в", "во", "по", "у", "о", "об", "при", "за",
+     "до", "после", "над", "про", "через")
+)
+# A number after these is not a count of goods: "с двумя аккумуляторами", "за 1 шт", "по 200 ₽".
+NOT_A_COUNT_AFTER = frozenset(("с", "со", "из", "до", "от", "на", "за", "по"))
 SENTENCE_SPLIT = re.compile(r"[!?;\n]+|\.(?!\d)")
 DIGIT_LETTER = re.compile(r"(\d)([^\W\d_])|([^\W\d_])(\d)")
 MULTIPLIER = re.compile(r"(?:^|[\s,;:(])[xх×]\s?(\d{1,4})(?![\d,.]?\d|\s?[xх×]\s?\d)")
@@ -50,7 +60,7 @@ class Word:
 
 
 @lru_cache(maxsize=1)
-def _morph():  # noqa: ANN202 - pymorphy3 has no stable public type for the analyser
+def _morph() -> pymorphy3.MorphAnalyzer:
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer()
@@ -84,7 +94,7 @@ def analyze(token: str) -> Word:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def lemmas_of(words: tuple[str, ...]) -> frozenset[str]:
     """Every lemma of every word in a lexicon list."""
     found: set[str] = set()
@@ -111,7 +121,7 @@ def _has(words: Sequence[Word], vocabulary: frozenset[str]) -> bool:
 
 def _bigrams(words: Sequence[Word], pairs: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
     wanted = {(a.replace("ё", "е"), b.replace("ё", "е")) for a, b in pairs}
-    for left, right in zip(words, words[1:], strict=False):
+    for left, right in itertools.pairwise(words):
         for a in left.lemmas | {left.text}:
             for b in right.lemmas | {right.text}:
                 if (a, b) in wanted:
@@ -145,7 +155,8 @@ class _Reader:
         self.sentences: list[_Sentence] = []
         for i, segment in enumerate(([title] if title else []) + split_sentences(text)):
             words = tokenize(segment)
-            self.sentences.append(_Sentence(segment.lower(), words, bool(title) and i == 0, _is_accessory(words)))
+            is_title = bool(title) and i == 0
+            self.sentences.append(_Sentence(segment.lower(), words, is_title, _is_accessory(words)))
         self.facts: dict[str, Fact] = {}
         self.head = self._head()
 
@@ -225,7 +236,7 @@ class _Reader:
         units = lemmas_of(lex.COUNT_UNITS) | {"пар", "пары", "пару"}
         items = lemmas_of(lex.ITEM_NOUNS)
         for i, w in enumerate(words):
-            if w.number is None or (i and words[i - 1].text in ("с", "со", "из", "до", "от", "на", "за", "по")):
+            if w.number is None or (i and words[i - 1].text in NOT_A_COUNT_AFTER):
                 continue
             noun = self._counted_noun(words, i + 1)
             if noun is None:
