@@ -41,13 +41,13 @@ class ColourThresholds:
 
     work_side: int = 64  # the photo is shrunk so its longer side is this many pixels
     border: float = 0.08  # width of the border ring, as a share of each side
-    background_share: float = 0.12  # a colour bin covering this share of the ring counts as background
+    background_share: float = 0.08  # a colour bin covering this share of the ring counts as background
     centre_sigma: float = 0.35  # centre weighting (Gaussian), as a share of each side
     min_item_share: float = 0.08  # below this share of non-background weight, fall back to the centre
-    accept: float = 0.5  # the dominant name's share needed to name one colour
+    accept: float = 0.55  # the dominant name's share needed to name one colour
     multi_pair: float = 0.75  # two distinct names covering this much (each ≥ multi_second) → разноцветный
     multi_second: float = 0.25
-    min_confidence: float = 0.45
+    min_confidence: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -91,19 +91,21 @@ def name_pixels(lab: np.ndarray) -> np.ndarray:
     hue = (np.degrees(np.arctan2(b, a)) + 360.0) % 360.0
     grey = chroma < 7
     reddish = (hue >= 330) | (hue < 40)
+    magenta = (hue >= 330) | (hue < 12)  # pink sits on the blue side of red
     warm = (hue >= 40) & (hue < 75)
     yellowish = (hue >= 75) & (hue < 105)
     rules = [
         ("чёрный", (lightness < 12) | ((lightness < 22) & (chroma < 12))),
         ("белый", grey & (lightness >= 64)),
         ("серый", grey),
-        ("синий", (hue >= 230) & (hue < 312) & ((lightness < 60) | (chroma >= 35))),
+        ("синий", (hue >= 230) & (hue < 312) & ((lightness < 55) | (chroma >= 35))),
         ("голубой", (hue >= 180) & (hue < 312) & (lightness >= 45)),
         ("синий", (hue >= 180) & (hue < 312)),
         ("розовый", (hue >= 312) & (hue < 345) & (lightness > 55)),
         ("фиолетовый", (hue >= 312) & (hue < 335)),
-        ("розовый", reddish & (lightness > 58)),
-        ("красный", reddish & ((chroma >= 20) | (hue >= 330) | (hue < 25))),
+        ("розовый", magenta & (lightness >= 30)),
+        ("розовый", reddish & (lightness > 62) & (chroma < 40)),
+        ("красный", reddish & ((chroma >= 20) | magenta | (hue < 25))),
         ("коричневый", (reddish | warm) & (lightness < 50)),
         ("белый", (warm | yellowish) & (chroma < 12) & (lightness >= 70)),
         ("бежевый", (warm | yellowish) & (chroma < 30) & (lightness >= 55)),
@@ -126,7 +128,7 @@ def _shrink(image: Image.Image, side: int) -> np.ndarray:
     small.draft("RGB", (side * 2, side * 2))
     scale = side / max(small.size)
     size = (max(1, round(small.width * scale)), max(1, round(small.height * scale)))
-    return np.asarray(small.resize(size, Image.Resampling.BILINEAR))
+    return np.asarray(small.resize(size, Image.Resampling.NEAREST))
 
 
 _BIN_SHAPE = (9, 13, 13)
@@ -153,9 +155,10 @@ def _weights(lab: np.ndarray, t: ColourThresholds) -> np.ndarray:
     ring[by:-by, bx:-bx] = False
     share = np.bincount(bins[ring], minlength=_BIN_COUNT) / max(1, int(ring.sum()))
     grid = (share >= t.background_share).reshape(_BIN_SHAPE)
+    padded = np.pad(grid, 1)
     near = np.zeros_like(grid)
-    for shift in np.ndindex(3, 3, 3):  # a background bin and its neighbours (shading, texture)
-        near |= np.roll(grid, tuple(d - 1 for d in shift), axis=(0, 1, 2))
+    for dl, da, db in np.ndindex(3, 3, 3):  # a background bin and its neighbours (shading, texture)
+        near |= padded[dl : dl + grid.shape[0], da : da + grid.shape[1], db : db + grid.shape[2]]
     background = near.reshape(-1)[bins]
     item = centre * ~background
     if item.sum() < t.min_item_share * centre.sum():
