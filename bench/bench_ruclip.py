@@ -1,0 +1,119 @@
+"""ruCLIP speed and memory: image embedding per photo and for a batch of 10, text embedding, peak RSS.
+
+By default a ViT-B/32-384-shaped model with random weights (the real shapes, 151 M parameters) is
+built in memory; `--folder models/ruclip-vit-base-patch32-384` benchmarks a downloaded model instead.
+Photos come from ../shared/data/photos (or `--photos`). Reports medians over `--runs` runs.
+
+    python -m bench.bench_ruclip [--runs 5] [--folder PATH] [--square pad|crop]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+from pipeline.settings import PROJECT_ROOT
+from scoring.ruclip import RuCLIP
+from scoring.ruclip.model import RuCLIPConfig, RuCLIPModel
+from scoring.ruclip.preprocessing import ImagePreprocessor
+from scoring.ruclip.tokenizer import RuCLIPTokenizer
+from tests.tiny_models import RUSSIAN_CORPUS, train_tiny_bpe
+
+B32_384 = RuCLIPConfig(
+    embed_dim=512,
+    image_resolution=384,
+    vision_layers=12,
+    vision_width=768,
+    vision_patch_size=32,
+    context_length=77,
+    vocab_size=49408,
+    transformer_width=512,
+    transformer_heads=8,
+    transformer_layers=12,
+)
+TEXT_500 = (
+    "Продаю женское платье из натурального хлопка, красного цвета, размер 44. Платье почти новое, "
+    "надевала два раза на праздники, без пятен и затяжек. Длина до колена, рукав три четверти, сзади "
+    "потайная молния. Ткань приятная к телу, не мнётся и хорошо держит форму после стирки. Подойдёт "
+    "для офиса и для прогулок. Отправлю почтой или курьером, возможен самовывоз у метро. "
+    "Цвет на фото передан точно, обмен не интересует, торг при осмотре уместен. "
+    "Пишите в сообщения, отвечу быстро и вышлю дополнительные фото."
+)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def median_seconds(fn: Callable[[], object], runs: int) -> float:
+    """Median wall time of `runs` calls after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def random_b32_384(square: str) -> RuCLIP:
+    """A ViT-B/32-384-shaped ruCLIP with random weights (tokeniser: a tiny trained BPE)."""
+    torch.manual_seed(0)
+    tokenizer = RuCLIPTokenizer(train_tiny_bpe(RUSSIAN_CORPUS, merges=120), B32_384.context_length)
+    preprocess = ImagePreprocessor(B32_384.image_resolution, mode=square)  # type: ignore[arg-type]
+    return RuCLIP(RuCLIPModel(B32_384), tokenizer, preprocess)
+
+
+def main() -> None:
+    """Run the benchmark and print a short report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--folder", type=Path, help="a downloaded ruCLIP folder instead of random weights")
+    parser.add_argument("--photos", type=Path, default=PROJECT_ROOT.parent / "shared" / "data" / "photos")
+    parser.add_argument("--square", choices=["pad", "crop"], default="pad")
+    args = parser.parse_args()
+
+    rss_start = peak_rss_mb()
+    start = time.perf_counter()
+    if args.folder:
+        clip = RuCLIP.from_pretrained(args.folder, square=args.square)
+    else:
+        clip = random_b32_384(args.square)
+    load_s = time.perf_counter() - start
+    rss_loaded = peak_rss_mb()
+
+    paths = sorted(args.photos.rglob("*.jpg"))[:10]
+    if len(paths) < 10:
+        raise SystemExit(f"need 10 photos under {args.photos}, found {len(paths)}")
+    photos = [Image.open(p).convert("RGB") for p in paths]
+    sizes = sorted({p.size for p in photos})
+
+    pre_s = median_seconds(lambda: clip.preprocess(photos), args.runs)
+    one_s = median_seconds(lambda: clip.encode_images(photos[:1]), args.runs)
+    ten_s = median_seconds(lambda: clip.encode_images(photos), args.runs)
+    text_s = median_seconds(lambda: clip.encode_texts([TEXT_500]), args.runs)
+    params = sum(p.numel() for p in clip.model.parameters())
+
+    print(f"ruCLIP bench: {'folder ' + str(args.folder) if args.folder else 'random ViT-B/32-384 shapes'}")
+    threads = torch.get_num_threads()
+    print(f"  parameters: {params / 1e6:.1f} M, torch threads: {threads}, square: {args.square}")
+    print(f"  photos: {len(photos)}, sizes {sizes[0]}..{sizes[-1]}; runs: {args.runs} (medians)")
+    print(f"  build/load: {load_s:.2f} s")
+    print(f"  preprocessing 10 photos: {pre_s * 1000:.0f} ms ({pre_s * 100:.1f} ms per photo)")
+    print(f"  image embedding, 1 photo: {one_s:.3f} s")
+    print(f"  image embedding, batch of 10: {ten_s:.3f} s ({ten_s / 10:.3f} s per photo)")
+    print(f"  text embedding, {len(TEXT_500)} characters: {text_s:.3f} s")
+    rss_end = peak_rss_mb()
+    print(f"  peak RSS: {rss_start:.0f} MiB at start, {rss_loaded:.0f} MiB loaded, {rss_end:.0f} MiB at end")
+
+
+if __name__ == "__main__":
+    main()
