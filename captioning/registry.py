@@ -106,6 +106,19 @@ class CheckpointInfo:
         """"готов" when the weights are there (or none are needed), otherwise "не скачан"."""
         return STATUS_READY if self.present else STATUS_MISSING
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary for Result.checkpoint and the CLI listing."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "kind": self.kind,
+            "images": self.images,
+            "routes": list(self.routes),
+            "status": self.status_ru,
+            "source": self.source,
+            "licence": self.licence,
+        }
+
     @property
     def manifest(self) -> dict[str, Any]:
         """The manifest as a kind loader receives it."""

@@ -168,12 +168,25 @@ def inflect_phrase(text: str, case: str = "nomn", plural: bool | None = None) ->
         return text
     out[phrase.head_index] = _case_word(head_word, noun_form)
     for i in range(phrase.head_index):
-        adjective = _adjective_parse(phrase.words[i])
-        if adjective is None:
-            return text
-        form = agree_adjective(phrase.words[i], head, case, want_plural)
-        out[i] = form
+        out[i] = agree_adjective(phrase.words[i], head, case, want_plural)
+    for i in range(phrase.head_index + 1, len(phrase.words)):  # "куртка зимняя женская"
+        if not _agrees_with(phrase.words[i], noun):
+            break
+        out[i] = agree_adjective(phrase.words[i], head, case, want_plural)
     return " ".join(out)
+
+
+def _agrees_with(word: str, noun: Parse) -> bool:
+    """Whether `word` is an adjective in the nominative agreeing with the noun as written."""
+    if not _WORD_RE.fullmatch(word):
+        return False
+    return any(
+        p.tag.POS in _ADJECTIVE_POS
+        and p.tag.case == "nomn"
+        and p.tag.number == noun.tag.number
+        and (p.tag.number == "plur" or p.tag.gender == noun.tag.gender)
+        for p in _parses(word.lower())
+    )
 
 
 def agree_adjective(adjective: str, head: Head, case: str = "nomn", plural: bool | None = None) -> str:

@@ -281,9 +281,6 @@ def _length(sentences: Sequence[str]) -> int:
 class TemplateCaptioner:
     """The template as a Captioner: no weights, deterministic, instant."""
 
-    def __init__(self, generation: dict | None = None) -> None:
-        self.generation = dict(generation or {})
-
     def generate(
         self, masked: MaskedListing, diversity: DiversityLabel, images: Sequence[Image.Image]
     ) -> Generation:
@@ -294,4 +291,4 @@ class TemplateCaptioner:
 
 def load(folder: Path, manifest: dict, settings: Settings) -> TemplateCaptioner:
     """The registry's loader for kind "template"."""
-    return TemplateCaptioner(manifest.get("generation"))
+    return TemplateCaptioner()

@@ -54,6 +54,16 @@ def test_shipped_checkpoints_list_with_their_status() -> None:
     assert infos["qwen2-vl-2b"].source["hub"] == "Qwen/Qwen2-VL-2B-Instruct"
     assert infos["qwen2-vl-2b"].images == "multi"
     assert infos["qwen2-vl-2b"].licence == "Apache-2.0"
+    assert infos["vit-rugpt2"].to_dict() == {
+        "name": "vit-rugpt2",
+        "title": infos["vit-rugpt2"].title,
+        "kind": "encoder-decoder",
+        "images": "single",
+        "routes": ["single", "multi"],
+        "status": "не скачан",
+        "source": {"hub": "tuman/vit-rugpt2-image-captioning", "revision": "main"},
+        "licence": infos["vit-rugpt2"].licence,
+    }
 
 
 @pytest.mark.parametrize("name", ["vit-rugpt2", "qwen2-vl-2b"])

@@ -84,6 +84,9 @@ def test_collective_nouns_stay_singular(phrase: str, accs: str) -> None:
 def test_words_after_the_head_and_unknown_words_stay() -> None:
     assert inflect_phrase("зимняя куртка с капюшоном", "accs") == "зимнюю куртку с капюшоном"
     assert inflect_phrase("Куртки", "accs", plural=False) == "Куртку"
+    assert inflect_phrase("Куртка зимняя женская", "accs") == "Куртку зимнюю женскую"
+    assert inflect_phrase("сапоги зимние кожаные", "gent") == "сапог зимних кожаных"
+    assert inflect_phrase("шапка с помпоном", "gent", plural=True) == "шапок с помпоном"
     assert inflect_phrase("<SIZE> Nike", "accs") == "<SIZE> Nike"
     assert inflect_phrase("Air Max", "gent") == "Air Max"
 

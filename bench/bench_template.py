@@ -1,0 +1,88 @@
+"""Speed of the template composer (`captioning.template.compose_listing`).
+
+Reported, as medians over listings and then over `--runs` runs:
+- the one-off start-up (pymorphy3 dictionaries), paid by the first listing only;
+- per listing with no photos (grammar and phrasing only);
+- per listing with the seller's colour given and three 400×600 photos (photo count only, no colour work);
+- per listing with no colour given and three photos (adds the photo colour estimate).
+Target: ≤ 20 ms median per listing.
+
+    python -m bench.bench_template [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import time
+
+from PIL import Image
+
+from captioning.template import compose_listing
+from masking.types import MaskedListing
+from pipeline.settings import PROJECT_ROOT
+
+PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "clothing"
+ITEMS = ["Куртка", "Брюки", "Платье", "Туфли", "Пальто", "Джинсы", "Рубашка", "Свитер", "Юбка", "Шорты"]
+BRANDS = ["Zara", "Mango", "Gloria Jeans", "Nike"]
+TEXTS = ["", "Носила один сезон, без пятен и затяжек. Торг уместен.", "Отдам недорого, самовывоз у метро."]
+
+
+def listings() -> list[tuple[MaskedListing, str]]:
+    """Forty listings: every item with a brand, condition, size, price, and some seller text."""
+    out = []
+    for i, (item, brand) in enumerate(itertools.product(ITEMS, BRANDS)):
+        attributes = {
+            "Вид одежды": item,
+            "Бренд": brand,
+            "Цвет": "синий",
+            "Материал": "хлопок",
+            "Размер": "<SIZE>",
+            "Состояние": ["Новый", "б/у", "Отличное"][i % 3],
+            "Цена": "<PRICE>",
+            "Материал подкладки": "флис",
+        }
+        out.append((MaskedListing(attributes, TEXTS[i % 3]), ["<SINGLE>", "<VARIATIVE>"][i % 2]))
+    return out
+
+
+def photos() -> list[Image.Image]:
+    """Three real photos, resized to 400×600."""
+    paths = sorted(PHOTOS.glob("*/*.jpg"))[:3]
+    return [Image.open(p).convert("RGB").resize((400, 600)) for p in paths]
+
+
+def median_ms(cases: list[tuple[MaskedListing, str]], images: list[Image.Image], runs: int) -> float:
+    per_run = []
+    for _ in range(runs):
+        times = []
+        for masked, diversity in cases:
+            start = time.perf_counter()
+            compose_listing(masked, diversity, images)
+            times.append((time.perf_counter() - start) * 1000)
+        per_run.append(statistics.median(times))
+    return statistics.median(per_run)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    cases = listings()
+    images = photos()
+    start = time.perf_counter()
+    compose_listing(*cases[0], [])
+    print(f"first listing (loads pymorphy3): {(time.perf_counter() - start) * 1000:.0f} ms")
+    print(f"no photos: {median_ms(cases, [], args.runs):.2f} ms median per listing")
+    print(f"3 photos, colour given: {median_ms(cases, images, args.runs):.2f} ms median per listing")
+    uncoloured = [
+        (MaskedListing({k: v for k, v in m.attributes.items() if k != "Цвет"}, m.text), d) for m, d in cases
+    ]
+    print(
+        f"3 photos, colour from photos: {median_ms(uncoloured, images, args.runs):.2f} ms median per listing"
+    )
+
+
+if __name__ == "__main__":
+    main()
