@@ -1,0 +1,158 @@
+"""The app's API through gradio_client, against the app served on a free local port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+import app
+from pipeline import Pipeline, Settings
+from pipeline.settings import PROJECT_ROOT
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Copies of the project's checkpoint manifests (no weights), its test cases, no optional model."""
+    checkpoints = tmp_path_factory.mktemp("checkpoints")
+    for manifest in (PROJECT_ROOT / "checkpoints").glob("*/checkpoint.json"):
+        (checkpoints / manifest.parent.name).mkdir()
+        shutil.copy(manifest, checkpoints / manifest.parent.name)
+    return Settings(models_dir=tmp_path_factory.mktemp("models"), checkpoints_dir=checkpoints)
+
+
+@pytest.fixture(scope="module")
+def app_url(app_settings: Settings) -> Iterator[str]:
+    """The app, launched in a background thread on a free local port."""
+    demo = app.build_demo(Pipeline(app_settings))
+    _, url, _ = demo.launch(
+        server_name="127.0.0.1",
+        server_port=free_port(),
+        prevent_thread_lock=True,
+        quiet=True,
+        **app.launch_options(app_settings),
+    )
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app_url: str) -> Client:
+    return Client(app_url, verbose=False)
+
+
+def photo(folder: Path, name: str, color: tuple[int, int, int]) -> str:
+    """A small real JPEG."""
+    path = folder / name
+    Image.new("RGB", (96, 128), color).save(path, "JPEG")
+    return str(path)
+
+
+def table(attributes: dict[str, str]) -> dict:
+    """The attribute table as the API takes it."""
+    return {"headers": app.ATTRIBUTE_HEADERS, "data": [[k, v] for k, v in attributes.items()]}
+
+
+def generate(
+    client: Client,
+    files: list[str],
+    attributes: dict[str, str],
+    text: str = "",
+    single: str | None = "template",
+    multi: str | None = "template",
+) -> dict:
+    return client.predict(
+        [handle_file(f) for f in files], table(attributes), text, single, multi, api_name="/generate"
+    )
+
+
+def test_valid_listing_returns_ok_with_the_sellers_numbers_restored(client: Client, tmp_path: Path) -> None:
+    files = [photo(tmp_path, "front.jpg", (30, 60, 160)), photo(tmp_path, "back.jpg", (40, 70, 150))]
+    result = generate(
+        client, files, {"Тип": "Куртка", "Размер": "48", "Цена": "2 990 ₽"}, "Тёплая, с капюшоном."
+    )
+    assert result["status"] == "ok", result["reasons"]
+    assert "2 990 ₽" in result["text"]
+    assert "48" in result["text"]
+    assert result["route"]["name"] == "multi"
+    assert [p["name"] for p in result["photos"]] == ["front.jpg", "back.jpg"]
+    values = result["masking"]["values"]
+    restored = {values[token] for token in result["masking"]["restored"]}
+    assert {"2 990 ₽", "48"} <= restored
+    assert result["timings"]["total"] > 0
+
+
+def test_explicit_rejection_returns_its_reason(client: Client) -> None:
+    result = generate(
+        client, [], {"Тип": "Чашка", "Цена": "200"}, "Звоните 8 (999) 123-45-67 или пишите в телегу."
+    )
+    assert result["status"] == "rejected"
+    assert any("123-45-67" in reason for reason in result["reasons"]), result["reasons"]
+    assert result["text"] == ""
+
+
+def test_eleven_images_are_refused(client: Client, tmp_path: Path) -> None:
+    files = [photo(tmp_path, f"p{i}.jpg", (10 * i, 80, 120)) for i in range(11)]
+    result = generate(client, files, {"Цена": "100"})
+    assert result["status"] == "rejected"
+    assert any("11" in reason and "10" in reason for reason in result["reasons"]), result["reasons"]
+
+
+@pytest.mark.parametrize("name", ["../../etc", "/etc/passwd", "template/../../models"])
+def test_forged_checkpoint_name_is_refused(client: Client, name: str) -> None:
+    result = generate(client, [], {"Цена": "100"}, single=name, multi=name)
+    assert result["status"] != "ok"
+    assert result["text"] == ""
+    assert any(name in reason and "template" in reason for reason in result["reasons"]), result["reasons"]
+
+
+def test_forged_attribute_table_is_refused(client: Client) -> None:
+    forged = {"headers": ["Поле", "Значение", "x"], "data": [["Цена", "100", "лишнее"]]}
+    with pytest.raises(AppError, match="ровно две ячейки"):
+        client.predict([], forged, "", "template", "template", api_name="/generate")
+
+
+def test_empty_listing_points_to_the_test_cases(client: Client) -> None:
+    result = generate(client, [], {})
+    assert result["status"] == "rejected"
+    assert any(app.CASES_SECTION in reason for reason in result["reasons"]), result["reasons"]
+
+
+def test_compare_runs_every_chosen_checkpoint(client: Client) -> None:
+    entries = client.predict(
+        [], table({"Тип": "Чашка", "Цена": "350"}), "Фарфор.", ["template", "vit-rugpt2"], api_name="/compare"
+    )
+    assert [e["name"] for e in entries] == ["template", "vit-rugpt2"]
+    assert all("350" in e["result"]["text"] for e in entries)
+
+
+def test_compare_needs_two_checkpoints(client: Client) -> None:
+    with pytest.raises(AppError, match="хотя бы две"):
+        client.predict([], table({"Цена": "1"}), "", ["template"], api_name="/compare")
+
+
+def test_download_without_network_says_so(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    message, *_ = client.predict("vit-rugpt2", api_name="/download")
+    assert message.startswith("Не удалось скачать «vit-rugpt2»")
+
+
+def test_only_the_three_actions_are_public_endpoints(client: Client) -> None:
+    info = client.view_api(print_info=False, return_format="dict")
+    assert set(info["named_endpoints"]) == {"/generate", "/compare", "/download"}
