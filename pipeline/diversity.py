@@ -17,16 +17,17 @@ import argparse
 import math
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from captioning.base import DiversityLabel
 from pipeline.diversity_rules import Fact, text_facts
 from pipeline.hub import missing_message
 
 if TYPE_CHECKING:
     from scoring.embeddings import PhotoEmbeddings
 
-SINGLE = "<SINGLE>"
-VARIATIVE = "<VARIATIVE>"
+SINGLE: DiversityLabel = "<SINGLE>"
+VARIATIVE: DiversityLabel = "<VARIATIVE>"
 RUCLIP = "ruclip-vit-base-patch32-384"
 DEFAULT_LOGIT_SCALE = 100.0  # CLIP's trained temperature, for a model that does not report its own
 
@@ -85,7 +86,7 @@ class DiversityConfig:
 class Diversity:
     """The classifier's answer: label, probability of "many", each signal and the reasons."""
 
-    label: Literal["<SINGLE>", "<VARIATIVE>"]
+    label: DiversityLabel
     score: float
     signals: dict[str, float | None]
     decided_by: list[str]

@@ -71,6 +71,8 @@ def analyze(token: str) -> Word:
     """Lemmas, part of speech and number of one lower-case token."""
     if token.isdigit():
         return Word(token, frozenset(), token, "NUMB", False, False, False, False, number=int(token))
+    if not any(c.isalpha() for c in token):  # punctuation and numbers like "2,5": no dictionary look-up
+        return Word(token, frozenset(), token, "PNCT", False, False, False, False)
     parses = _morph().parse(token)
     nouns = [p for p in parses if p.tag.POS == "NOUN"]
     lemmas = frozenset(p.normal_form.replace("ё", "е") for p in (nouns or parses[:1]))
