@@ -49,7 +49,7 @@ def test_ordinary_word_passes(word: str) -> None:
 
 
 def test_pets_listing_with_kobel_passes() -> None:
-    text = "Кобель немецкой овчарки, 3 месяца, привит, документы РКФ. Колебаться не придётся — отличный щенок!"
+    text = "Кобель немецкой овчарки, 3 месяца, привит, документы РКФ. Колебаться не придётся — хороший щенок!"
     assert check_obscenity(text).verdict == "pass"
 
 
