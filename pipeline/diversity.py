@@ -138,12 +138,12 @@ def _photo_signals(
     embeddings: PhotoEmbeddings | None, config: DiversityConfig
 ) -> tuple[dict[str, float | None], dict[str, str]]:
     signals: dict[str, float | None] = {"photos_zero_shot": None, "photo_spread": None}
-    if embeddings is None or not embeddings.available:
+    if embeddings is None or (embeddings.available and embeddings.count == 0):
+        return signals, {"photos_zero_shot": "нет фото", "photo_spread": "нет фото"}
+    if not embeddings.available:
         message = missing_message(RUCLIP)
         return signals, {"photos_zero_shot": message, "photo_spread": message}
     unavailable: dict[str, str] = {}
-    if embeddings.count == 0:
-        return signals, {"photos_zero_shot": "нет фото", "photo_spread": "нет фото"}
     signals["photos_zero_shot"] = zero_shot_score(embeddings, config)
     signals["photo_spread"] = spread_score(embeddings, config)
     if signals["photo_spread"] is None:

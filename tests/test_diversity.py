@@ -101,6 +101,7 @@ SINGLE_CASES = [
     ({"Название": "Матрас 90х200"}, "Пружинный, высота 20 см."),
     ({"Название": "Гантель", "Количество": "1"}, "Разборная, 20 кг."),
     ({"Название": "Конструктор LEGO", "Количество деталей": "3696"}, "Собран один раз."),
+    ({"Название": "Холодильник Bosch"}, "Все полки целые, 3 ящика в морозилке."),
 ]
 
 
@@ -215,6 +216,11 @@ def test_missing_ruclip_makes_photo_signals_unavailable() -> None:
     assert result.signals["photo_spread"] is None
     assert download_command("ruclip-vit-base-patch32-384") in result.unavailable["photos_zero_shot"]
     assert result.label == VARIATIVE
+
+
+def test_no_photos_is_not_reported_as_a_missing_model() -> None:
+    result = classify({"Название": "Стулья"}, "", None)
+    assert result.unavailable["photos_zero_shot"] == "нет фото"
 
 
 def test_to_dict_is_plain_data() -> None:
