@@ -163,6 +163,26 @@ def _photo_reasons(signals: dict[str, float | None], many: bool) -> list[str]:
     return reasons
 
 
+def pool(signals: dict[str, float | None], config: DiversityConfig) -> float:
+    """Weighted mean of the available signals' log-odds, back to a probability.
+
+    With nothing available it is the text prior, which says "one item"."""
+    weights = {"text": config.weight_text, "photos_zero_shot": config.weight_zero_shot,
+               "photo_spread": config.weight_spread}
+    used = {k: v for k, v in signals.items() if v is not None and weights.get(k, 0.0) > 0}
+    if not used:
+        return _sigmoid(config.text_bias)
+    total = sum(weights[k] for k in used)
+    return _sigmoid(sum(weights[k] * _logit(v, config.clip) for k, v in used.items()) / total)
+
+
+def _text_reasons(facts: list[Fact], many: bool, config: DiversityConfig) -> list[str]:
+    """Reasons of the facts that pull toward the chosen label, strongest first."""
+    weighed = [(config.text_weights.get(f.kind, 0.0), f.reason) for f in facts]
+    weighed.sort(key=lambda pair: -abs(pair[0]))
+    return [reason for weight, reason in weighed if weight and (weight > 0) == many]
+
+
 def classify(
     attributes: dict[str, str],
     text: str,
@@ -177,23 +197,11 @@ def classify(
     signals.update(photo_signals)
     if facts is None:
         unavailable["text"] = "нет ни текста, ни названия"
-    weights = {"text": config.weight_text, "photos_zero_shot": config.weight_zero_shot,
-               "photo_spread": config.weight_spread}
-    used = {k: v for k, v in signals.items() if v is not None and weights[k] > 0}
-    if used:
-        total = sum(weights[k] for k in used)
-        score = _sigmoid(sum(weights[k] * _logit(v, config.clip) for k, v in used.items()) / total)
-    else:  # nothing to read: the prior, which says "one item"
-        score = _sigmoid(config.text_bias)
+    score = pool(signals, config)
     many = score > config.threshold
-    decided_by = [
-        f.reason
-        for f in sorted(facts or [], key=lambda f: -abs(config.text_weights.get(f.kind, 0.0)))
-        if (config.text_weights.get(f.kind, 0.0) > 0) == many and config.text_weights.get(f.kind, 0.0) != 0
-    ]
-    decided_by += _photo_reasons(signals, many)
+    decided_by = _text_reasons(facts or [], many, config) + _photo_reasons(signals, many)
     if not decided_by:
-        decided_by = ["нет признаков нескольких товаров"] if not many else ["совокупность слабых признаков"]
+        decided_by = ["совокупность слабых признаков"] if many else ["нет признаков нескольких товаров"]
     return Diversity(VARIATIVE if many else SINGLE, score, signals, decided_by, unavailable)
 
 
