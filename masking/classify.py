@@ -25,9 +25,10 @@ _CLAUSE_END = re.compile(r"[.!?;](?=\s)|\n")
 _RANGE = re.compile(f"{DASH}|{TIMES}")
 
 
-def words_before(text: str, start: int) -> list[str]:
-    """Up to CONTEXT_WORDS words before `start` in the same sentence, nearest first."""
-    chunk = text[max(0, start - CONTEXT_CHARS) : start]
+def words_before(text: str, start: int, since: int = 0) -> list[str]:
+    """Up to CONTEXT_WORDS words between `since` and `start` in the same sentence, nearest first."""
+    begin = max(since, start - CONTEXT_CHARS)
+    chunk = text[begin:start]
     cut = 0
     for end in _CLAUSE_END.finditer(chunk):
         cut = end.end()
@@ -72,7 +73,7 @@ def classify(match: re.Match[str], words: list[str], field: str | None = None) -
     if allowed:
         if context in allowed:
             return context
-        if nearest in AGE_PREPOSITIONS and "AGE" in allowed:
+        if "AGE" in allowed and (nearest in AGE_PREPOSITIONS or match.group("plus")):
             return "AGE"
         if SIZE in allowed and (match.group("paren") or _RANGE.search(match.group("num"))):
             return SIZE  # "120×60×75 см", "86-92 см (1-2 года)"

@@ -51,6 +51,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         "size",
     ),
     "PERCENT": ("процент", "скидка"),
+    "DATE": ("дата", "число"),
     "ARTICLE": ("артикул", "арт", "код", "модель", "серия"),
 }
 
@@ -99,6 +100,8 @@ UNITS: dict[tuple[str, ...], tuple[str, ...]] = {
         "упаковок",
         "комплекта",
         "комплектов",
+        "деталей",
+        "предметов",
         "pcs",
     ),
     ("SIZE",): ("размер", "размера", "размеров", "р-р", "р-ра", "eu", "ru", "us", "uk"),
@@ -174,8 +177,8 @@ UNITS: dict[tuple[str, ...], tuple[str, ...]] = {
 
 # Units after a four-digit 1900–2099 number that make it a year ("2019 г.", "2019 года").
 YEAR_UNITS = frozenset({"г", "г.", "гг", "гг.", "год", "года", "году", "г.в."})
-# Prepositions that hint an age when directly before a time unit ("на 1-2 года").
-AGE_PREPOSITIONS = frozenset({"на"})
+# Prepositions that hint an age when directly before a time unit ("на 1-2 года", "от 3 лет").
+AGE_PREPOSITIONS = frozenset({"на", "от", "до", "для"})
 # Prepositions that hint a price when directly before a bare number ("отдам за 500").
 PRICE_PREPOSITIONS = frozenset({"за"})
 # Prepositions that hint a year when directly before a four-digit 1900–2099 number ("в 2019").

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from masking.classify import classify, words_before
@@ -9,6 +10,8 @@ from masking.fields import UNKNOWN
 from masking.lemmas import name_type
 from masking.patterns import patterns
 from masking.types import MaskedListing
+
+_LIST_GAP = re.compile(r"[ \u00a0]*(?:[,;/][ \u00a0]*|[ \u00a0](?:и|или)[ \u00a0]+)?", re.IGNORECASE)
 
 
 class _Tokens:
@@ -43,9 +46,13 @@ def _mask_one(text: str, tokens: _Tokens, source: str, field: str | None) -> str
     scan = patterns().scan
     pieces: list[str] = []
     pos = 0
+    previous = field
     for match in scan.finditer(text):
         start, end = match.span()
-        kind = classify(match, words_before(text, start), field)
+        # Context ends at the previous value; a bare list ("размер 42, 44") continues its type.
+        listed = previous if _LIST_GAP.fullmatch(text, pos, start) else field
+        kind = classify(match, words_before(text, start, since=pos), listed)
+        previous = kind if match.group("val") and not match.group("unit") else field
         pieces.append(text[pos:start])
         pieces.append(tokens.token(match.group(), kind, source))
         pos = end

@@ -23,7 +23,7 @@ DOT = r"(?:\.(?=\Z|[ \t\u00a0\u202f]*(?-i:[^\s.A-ZА-ЯЁ])))?"
 LETTER_AFTER = r"(?![^\W\d_])"
 MULTIPLIER = r"(?:тыс|тысяч[аи]?|млн|млрд)" + DOT + r"|(?<=\d)[кkK]" + LETTER_AFTER
 ENDING = r"-(?:х|ти|ми|мя|ух|ёх|ех|й|я|е|го|му|м|ой|ий|ый|ая|ое|ые|ых|им|ом)" + LETTER_AFTER
-SIGN = "[<>≤≥≈±+$€£№#]"
+SIGN = r"(?:[<>≤≥≈±+$€£№#]|(?<![\w.,])[-\u2212](?=\d))"
 SIZE_LETTERS = r"(?-i:(?:[2-9]|X{1,4})?(?:XS|S|M|L)|XS|[2-9]?XL)"
 
 
@@ -58,7 +58,7 @@ def digit_class() -> str:
 class Patterns:
     """The compiled expressions mask() and restore() share."""
 
-    scan: re.Pattern[str]  # groups: tok (a token shape), phone, val (pre, num, unit, paren)
+    scan: re.Pattern[str]  # groups: tok (a token shape), phone, val (pre, num, plus, unit, paren)
     unit_after: re.Pattern[str]  # a unit right after a value or a token
     unit_tail: re.Pattern[str]  # a unit that ends a value
     number: re.Pattern[str]  # one number inside a value
@@ -91,7 +91,7 @@ def patterns() -> Patterns:
     inner = rf"(?:(?:рост|на|~|≈){SPACE}?)?{SIGN}?{SPACE}?{rng}(?:{SPACE}?{unit})*|{SIZE_LETTERS}"
     paren = rf"{SPACE}?\({SPACE}*(?:{inner})(?:{SPACE}*[,/;]{SPACE}*(?:{inner}))*{SPACE}*\)"
     value = (
-        rf"(?P<pre>{SIGN}{SPACE}?)?(?P<num>{rng})"
+        rf"(?P<pre>{SIGN}{SPACE}?)?(?P<num>{rng})(?P<plus>\+)?"
         rf"(?P<unit>(?:{ENDING})?{units})"
         rf"(?P<paren>{paren})?"
     )

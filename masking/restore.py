@@ -83,9 +83,9 @@ def _tidy(left: str, text: str, pos: int) -> tuple[str, int]:
         cut, sep = boundary.end(), boundary.group()
     if _is_label(lt[cut:]):
         if sep in (",", ";"):
-            return lt[: cut - 1], r
+            return lt[: cut - 1].rstrip(_HSPACE), r
         if sep == "(":
-            return _tidy(lt[:cut], text, r)
+            return _tidy(lt[:cut], text, r) if lt[cut:].strip() else (lt, r)
         lt = lt[:cut]
         if nxt and nxt in ".,;:!?":
             r += 1
@@ -110,6 +110,11 @@ def _capitalised(left: str, text: str, r: int) -> tuple[str, int]:
     if r < len(text) and text[r].islower():
         return left + text[r].upper(), r + 1
     return left, r
+
+
+def _keep_final_dot(text: str, end: int) -> int:
+    """Where a removed piece ends: an abbreviation's dot that also ends the text stays."""
+    return end - 1 if end == len(text) and text.endswith(".") else end
 
 
 def restore(text: str, values: dict[str, str], source_text: str | None = None) -> Restored:
@@ -146,12 +151,13 @@ def restore(text: str, values: dict[str, str], source_text: str | None = None) -
                 continue
             result.erased.append(f"<{name}>")
             if unit:
-                pos = unit.end()
+                pos = _keep_final_dot(text, unit.end())
         elif _numbers(match.group()) <= allowed:
             out.append(match.group())
             continue
         else:
-            result.removed_numbers.append(match.group())
+            pos = _keep_final_dot(text, pos)
+            result.removed_numbers.append(text[match.start() : pos])
         left, pos = _tidy("".join(out), text, pos)
         out = [left]
     out.append(text[pos:])
