@@ -117,10 +117,6 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_SPLIT.split(text) if s.strip()]
 
 
-def _has(words: Sequence[Word], vocabulary: frozenset[str]) -> bool:
-    return any(w.lemmas & vocabulary for w in words)
-
-
 def _bigrams(words: Sequence[Word], pairs: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
     wanted = {(a.replace("ё", "е"), b.replace("ё", "е")) for a, b in pairs}
     for left, right in itertools.pairwise(words):
@@ -226,7 +222,8 @@ class _Reader:
             ):
                 self.add("set_word", f"«{w.text} {after.text}»")
 
-    def _counted_noun(self, words: list[Word], start: int) -> Word | None:
+    def _noun_after(self, words: list[Word], start: int) -> Word | None:
+        """The noun within three tokens of `start`, with only adjectives before it."""
         for w in words[start : start + 3]:
             if w.noun and w.pos != "NUMB":
                 return w
@@ -240,7 +237,7 @@ class _Reader:
         for i, w in enumerate(words):
             if w.number is None or (i and words[i - 1].text in NOT_A_COUNT_AFTER):
                 continue
-            noun = self._counted_noun(words, i + 1)
+            noun = self._noun_after(words, i + 1)
             if noun is None:
                 continue
             phrase = f"«{w.text} {noun.text}»"
@@ -271,8 +268,9 @@ class _Reader:
                     self.add("unit_price", f"«за {nxt.text}»")
             elif w.text in ("все", "всё") and nxt.text == "за":
                 self.add("bundle_price", f"«{w.text} за»")
-        if PRICE_EACH.search(raw):
-            self.add("unit_price", f"«{PRICE_EACH.search(raw)[0].strip()}»")
+        each = PRICE_EACH.search(raw)
+        if each:
+            self.add("unit_price", f"«{each[0].strip()}»")
 
     def _together(self, words: list[Word]) -> None:
         pair = _bigrams(words, lex.TOGETHER_PHRASES)
@@ -289,7 +287,7 @@ class _Reader:
         sale = lemmas_of(lex.SALE_VERBS)
         for i, w in enumerate(words):
             if w.lemma in sale or w.lemmas & sale:
-                noun = self._counted_noun(words, i + 1)
+                noun = self._noun_after(words, i + 1)
                 if noun and noun.plural and not (noun.pltm or noun.lemmas & lemmas_of(lex.PAIRED_NOUNS)):
                     self.add("sale_plural", f"«{w.text} {noun.text}»")
 
@@ -329,6 +327,7 @@ class _Reader:
 
 @lru_cache(maxsize=20_000)
 def _cases(token: str) -> frozenset[str]:
+    """Every grammatical case a token can be in."""
     return frozenset(p.tag.case for p in _morph().parse(token) if p.tag.case)
 
 
