@@ -53,7 +53,10 @@ class ListingFacts:
 
 
 def sort_attributes(attributes: dict[str, str]) -> ListingFacts:
-    """Split attribute fields into known roles and plain "name: value" leftovers; empty values dropped."""
+    """Split attribute fields into known roles and plain "name: value" leftovers; empty values dropped.
+
+    When two fields fill one role, the more specific name wins and the other is kept as a plain field.
+    """
     facts = ListingFacts()
     for key, raw in attributes.items():
         value = " ".join(str(raw).split())
@@ -61,9 +64,21 @@ def sort_attributes(attributes: dict[str, str]) -> ListingFacts:
         if not value or not name:
             continue
         role = _ROLE_OF.get(normalise_key(key))
-        if role is not None and role not in facts.roles:
-            facts.roles[role] = value
-            facts.names[role] = name
-        else:
+        if role is None:
             facts.others.append((name, value))
+            continue
+        previous = facts.names.get(role)
+        if previous is not None and _rank(previous) <= _rank(name):
+            facts.others.append((name, value))
+            continue
+        if previous is not None:  # a more specific field for the role: the earlier one becomes plain
+            facts.others.append((previous, facts.roles[role]))
+        facts.roles[role] = value
+        facts.names[role] = name
     return facts
+
+
+def _rank(name: str) -> int:
+    """Position of a field name within its role's list: "Предмет одежды" outranks "Вид одежды"."""
+    key = normalise_key(name)
+    return ROLE_KEYS[_ROLE_OF[key]].index(key)

@@ -247,14 +247,12 @@ def count_phrase(n: int, noun: str) -> str:
 
 
 def lower_first(text: str) -> str:
-    """Lower-case the first letter unless the first word looks like a name or an abbreviation."""
+    """Lower-case a leading Cyrillic capital unless the first word is a name or an abbreviation."""
     first = text.split(maxsplit=1)[0] if text.strip() else ""
-    if not first or not first[:1].isupper() or (len(first) > 1 and first.isupper()):
-        return text
-    if not _WORD_RE.fullmatch(first):
+    if not first or not ("А" <= first[0] <= "Я" or first[0] == "Ё") or (len(first) > 1 and first.isupper()):
         return text
     parses = _parses(first.lower())
-    if parses and _PROPER & parses[0].tag.grammemes:
+    if _WORD_RE.fullmatch(first) and parses and _PROPER & parses[0].tag.grammemes:
         return text
     return text[:1].lower() + text[1:]
 

@@ -201,8 +201,8 @@ def _others(facts: ListingFacts) -> str | None:
     """Unknown fields rendered plainly: "Материал подкладки: флис; страна: Италия"."""
     if not facts.others:
         return None
-    parts = [f"{lower_first(name) if i else name}: {value}" for i, (name, value) in enumerate(facts.others)]
-    return _sentence("; ".join(parts))
+    parts = [f"{lower_first(name)}: {lower_first(value)}" for name, value in facts.others]
+    return _sentence("; ".join(parts))  # _sentence capitalises the first name again
 
 
 def _seller_sentences(text: str) -> list[str]:

@@ -120,6 +120,14 @@ def test_unknown_attributes_are_rendered_plainly() -> None:
     assert "страна производства: Италия" in text
 
 
+def test_the_most_specific_item_field_names_the_item() -> None:
+    attributes = {"Категория": "Одежда", "Вид одежды": "Женская одежда", "Предмет одежды": "Пальто"}
+    text = compose_listing(listing(attributes), "<SINGLE>", [])
+    assert text.split(".")[0].endswith("пальто")
+    assert "Вид одежды: женская одежда" in text
+    assert "Одежда" not in text.replace("Вид одежды", "")
+
+
 def test_price_token_gets_a_currency_but_a_written_price_does_not() -> None:
     assert "<PRICE> ₽" in compose_listing(listing({"Тип": "Куртка", "Цена": "<PRICE>"}), "<SINGLE>", [])
     text = compose_listing(listing({"Тип": "Куртка", "Цена": "<PRICE> руб."}), "<SINGLE>", [])

@@ -116,7 +116,17 @@ def test_numeral_forms() -> None:
     assert numeral(2, "femn") == "две" and numeral(7) == "семь"
 
 
-@pytest.mark.parametrize(("text", "expected"), [("Куртка", "куртка"), ("ZARA", "ZARA"), ("Москва", "Москва")])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Куртка", "куртка"),
+        ("ZARA", "ZARA"),
+        ("Москва", "Москва"),
+        ("Б/у", "б/у"),
+        ("Nike", "Nike"),
+        ("СССР", "СССР"),
+    ],
+)
 def test_lower_first_keeps_names(text: str, expected: str) -> None:
     assert lower_first(text) == expected
 
