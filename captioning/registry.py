@@ -96,7 +96,7 @@ class CheckpointInfo:
     images: str
     routes: tuple[str, ...]
     present: bool
-    source: dict[str, str] | None
+    source: dict[str, Any] | None
     generation: dict[str, Any] = field(default_factory=dict)
     folder: Path = Path()
     licence: str | None = None
@@ -169,7 +169,7 @@ def _routes(manifest: dict, images: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(routes))
 
 
-def _source(manifest: dict) -> dict[str, str] | None:
+def _source(manifest: dict) -> dict[str, Any] | None:
     source = manifest.get("source")
     if source is None:
         return None
@@ -181,7 +181,13 @@ def _source(manifest: dict) -> dict[str, str] | None:
     revision = source.get("revision", "main")
     if not isinstance(revision, str) or not revision.strip():
         raise ManifestError("source.revision", "нужна непустая строка")
-    return {"hub": hub, "revision": revision.strip()}
+    result: dict[str, Any] = {"hub": hub, "revision": revision.strip()}
+    files = source.get("files")
+    if files is not None:
+        if not isinstance(files, list) or not files or not all(isinstance(f, str) and f for f in files):
+            raise ManifestError("source.files", "нужен непустой список шаблонов имён файлов")
+        result["files"] = list(files)
+    return result
 
 
 def parse_manifest(folder: Path) -> CheckpointInfo:

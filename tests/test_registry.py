@@ -113,6 +113,7 @@ def test_routes_default_from_images(root: Path, images: str, routes: tuple[str, 
         ({**TEMPLATE, "source": "Qwen/Qwen2-VL-2B-Instruct"}, "source"),
         ({**TEMPLATE, "source": {"hub": "no-slash"}}, "source.hub"),
         ({**TEMPLATE, "source": {"hub": "a/b", "revision": ""}}, "source.revision"),
+        ({**TEMPLATE, "source": {"hub": "a/b", "files": "*.json"}}, "source.files"),
         ({**TEMPLATE, "generation": [1, 2]}, "generation"),
         ("{not json", "checkpoint.json"),
         ("[]", "checkpoint.json"),
@@ -131,6 +132,12 @@ def test_invalid_manifests_are_reported_with_folder_and_field(
     with pytest.raises(UnknownCheckpointError) as caught:
         registry.load("broken")
     assert field in str(caught.value)
+
+
+def test_source_file_patterns_are_kept(root: Path) -> None:
+    source = {"hub": "org/model", "revision": "v1", "files": ["*.json", "*.safetensors"]}
+    write_manifest(root, "partial", {**TEMPLATE, "source": source})
+    assert registry_for(root).info("partial").source == source
 
 
 def test_folder_without_manifest_is_reported(root: Path) -> None:
