@@ -81,9 +81,11 @@ def compute_scores(
     settings = settings or Settings.from_env()
     seller = seller_input(attributes, seller_text)
     scores, unavailable = _clip_scores(generated, seller, embeddings)
+    f1 = None
     if not seller.strip():
-        f1 = None
         unavailable["bertscore_f1"] = NO_SELLER_INPUT
+    elif not generated.strip():
+        unavailable["bertscore_f1"] = EMPTY_TEXT
     else:
         f1 = bertscore_f1(generated, seller, settings)
         if f1 is None:

@@ -84,6 +84,12 @@ def test_compute_scores_reports_f1_against_attributes_and_text(settings: Setting
     assert "bertscore_f1" not in scores["unavailable"]
 
 
+def test_empty_description_has_no_score_rather_than_zero(settings: Settings) -> None:
+    scores = compute_scores(" ", {"Цена": "350"}, "платье", None, settings)
+    assert scores["bertscore_f1"] is None
+    assert scores["unavailable"]["bertscore_f1"] == "недоступно: описание пустое"
+
+
 def test_missing_model_is_none_with_the_download_command(empty_models_settings: Settings) -> None:
     assert bertscore_f1(CANDIDATE, REFERENCE, empty_models_settings) is None
     scores = compute_scores(CANDIDATE, {"Цена": "350"}, "платье", None, empty_models_settings)
