@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,9 @@ ProgressCallback = Callable[[float, str], None]
 _FOREIGN_WEIGHTS = ("*.h5", "*.msgpack", "*.ot", "*.onnx", "onnx/*", "coreml/*", "*.tflite", "openvino/*")
 # A checkpoint folder's own files in git; the hub repository's copies must not overwrite them.
 _CHECKPOINT_OWN_FILES = ("checkpoint.json", "README.md")
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+# Which hub commit a folder was downloaded at (inside the folder's download bookkeeping).
+_SOURCE_RECORD = Path(".cache") / "listing-download.json"
 _WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth")
 
 
@@ -236,28 +240,33 @@ def download(
 
     `progress(fraction, text)` is called as bytes arrive (the app passes gr.Progress); the CLI shows
     tqdm bars instead. `endpoint` is the hub address (default: `$HF_ENDPOINT` read now, else
-    huggingface.co). The revision pointer is cached inside the folder, so nothing is written elsewhere.
+    huggingface.co). A branch revision is resolved to its commit first; the folder records that commit
+    (shown by `--list`), and all download bookkeeping stays inside the folder.
     Raises DownloadError with a Russian message when the name is unknown, the hub cannot be reached,
     the repository or revision does not exist, or the folder is still incomplete afterwards.
     """
     import httpx2
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import HfApi, snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
 
     items = downloadables(settings)
     if name not in items:
         raise DownloadError(f"Неизвестная модель «{name}». Можно скачать: {', '.join(items)}")
     item = items[name]
+    endpoint = endpoint or os.environ.get("HF_ENDPOINT") or None
     try:
+        commit = item.revision
+        if not _COMMIT.fullmatch(commit):  # a branch or tag: fix the exact commit it points to now
+            commit = HfApi(endpoint=endpoint).model_info(item.hub_id, revision=item.revision).sha or commit
         snapshot_download(
             item.hub_id,
-            revision=item.revision,
+            revision=commit,
             local_dir=item.folder,
             cache_dir=item.folder / ".cache" / "huggingface" / "hub",
             allow_patterns=list(item.allow_patterns) or None,
             ignore_patterns=list(item.ignore_patterns) or None,
             tqdm_class=_progress_bar_class(progress, name) if progress else None,
-            endpoint=endpoint or os.environ.get("HF_ENDPOINT") or None,
+            endpoint=endpoint,
         )
     except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, httpx2.TransportError) as error:
         raise DownloadError(_failure_message(item, error)) from error
@@ -265,7 +274,18 @@ def download(
         raise DownloadError(
             f"Папка {item.folder} заполнена не полностью. Повторите `{download_command(item.name)}`."
         )
+    record = {"hub": item.hub_id, "revision": item.revision, "commit": commit}
+    (item.folder / _SOURCE_RECORD).write_text(json.dumps(record), encoding="utf-8")
     return item.folder
+
+
+def downloaded_commit(item: Downloadable) -> str | None:
+    """The commit the folder was last downloaded at, when it came from the item's hub repository."""
+    try:
+        record = json.loads((item.folder / _SOURCE_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record.get("commit") if isinstance(record, dict) and record.get("hub") == item.hub_id else None
 
 
 def _format_size(size: int) -> str:
@@ -282,14 +302,15 @@ def list_lines(settings: Settings | None = None) -> list[str]:
     for item in downloadables(settings).values():
         on_disk = folder_size(item.folder, skip=() if item.known_model else _CHECKPOINT_OWN_FILES)
         if item.is_downloaded():
-            state = f"скачана, {_format_size(on_disk)}"
+            commit = downloaded_commit(item)
+            state = f"скачана, {_format_size(on_disk)}" + (f", версия {commit[:10]}" if commit else "")
         elif on_disk:
             state = f"скачана не полностью ({_format_size(on_disk)})"
         elif item.size_hint_mb:
             state = f"не скачана, ≈ {item.size_hint_mb} МБ"
         else:
             state = "не скачана, размер неизвестен"
-        lines.append(f"{item.name:32} {state:36} {item.hub_id}@{item.revision} — {item.title_ru}")
+        lines.append(f"{item.name:32} {state:38} {item.hub_id}@{item.revision} — {item.title_ru}")
     return lines
 
 

@@ -228,8 +228,8 @@ def test_cli_all_then_list(
     assert download_main(["--list"]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert set(lines) == {*KNOWN_MODELS, "captioner"}
-    assert "скачана, 10.0 КБ" in lines["bert-base-multilingual-cased"]
-    assert "скачана, 3.0 КБ" in lines["captioner"]
+    assert f"скачана, 10.0 КБ, версия {COMMIT[:10]}" in lines["bert-base-multilingual-cased"]
+    assert f"скачана, 3.0 КБ, версия {COMMIT[:10]}" in lines["captioner"]
     assert "не скачана, ≈ 600 МБ" in lines["ruclip-vit-base-patch32-384"]
     # A second --all only fetches what is still missing.
     fetched = len(fake_hub.requests)
