@@ -32,7 +32,7 @@ FALSE_FRIENDS = [
 def test_obscene_spelling_is_found_and_named_as_written(word: str) -> None:
     text = f"Продаю куртку, {word}, почти новая"
     found = find_obscenities(text)
-    assert [text[c.start : c.end] for c in found] == [word]
+    assert [text[start:end] for start, end in found] == [word]
     check = check_obscenity(text)
     assert check.verdict == "reject"
     assert f"«{word}»" in check.reason_ru

@@ -34,6 +34,9 @@ _EMAIL = re.compile(
 _URL = re.compile(
     rf"(?:https?://|www\.)\S+|(?<![\w@.])(?:[\w-]+\.)+(?:{_TLDS})\b(?:/[^\s,;]*)?", re.IGNORECASE
 )
+# Digit runs long enough to be a phone number; only these go to the (slow) phonenumbers matcher.
+_DIGIT_RUN = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
+_EMAIL_HINT = re.compile(r"@|\(at\)|\[at\]|собака", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_.]{2,31}")
 _MESSENGER = re.compile(
     r"\b(?:телеграм\w*|telegram|whats\s?app|watsapp|вотс?ап\w*|ватс?ап\w*|вацап\w*|viber|вайбер\w*|"
@@ -73,11 +76,16 @@ def _looks_like_phone(raw: str) -> bool:
 
 
 def _phones(text: str) -> list[Contact]:
-    found = [
-        Contact("phone", m.start, m.end, m.raw_string)
-        for m in phonenumbers.PhoneNumberMatcher(text, "RU", leniency=phonenumbers.Leniency.VALID)
-        if _looks_like_phone(m.raw_string)
-    ]
+    found = []
+    for run in _DIGIT_RUN.finditer(text):
+        if sum(c.isdigit() for c in run.group()) < 7:
+            continue
+        matcher = phonenumbers.PhoneNumberMatcher(run.group(), "RU", leniency=phonenumbers.Leniency.VALID)
+        found += [
+            Contact("phone", run.start() + m.start, run.start() + m.end, m.raw_string)
+            for m in matcher
+            if _looks_like_phone(m.raw_string)
+        ]
     for m in _DIGIT_WORD_RUN.finditer(text):
         digits = "".join(_DIGIT_WORDS[w.lower()] for w in re.findall(r"\w+", m.group()))
         try:
@@ -92,8 +100,9 @@ def _phones(text: str) -> list[Contact]:
 def find_contacts(text: str) -> list[Contact]:
     """Every contact in the text, by position; a span inside an earlier, longer one is dropped."""
     found = _phones(text)
+    if _EMAIL_HINT.search(text):
+        found += [Contact("email", m.start(), m.end(), m.group()) for m in _EMAIL.finditer(text)]
     for kind, pattern in (
-        ("email", _EMAIL),
         ("url", _URL),
         ("handle", _HANDLE),
         ("messenger", _MESSENGER),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from moderation.report import Check
-from moderation.text.normalize import Candidate, candidates, collapse_repeats, expand_wildcards
+from moderation.text.normalize import Span, candidate_spans, collapse_repeats, expand_wildcards, normalise
 
 CHECK_NAME = "obscenity"
 
@@ -39,6 +39,7 @@ OBSCENE_ROOTS: tuple[re.Pattern[str], ...] = tuple(
     )
 )
 # Cheap pre-filter: only words containing one of these go to the morphological analyser.
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 _ROOT_HINT = re.compile(r"ху[йеяюи]|пи[зс]д|пезд|еб|бля|муд|манд|залуп|пид[оа]?р|г[ао]ндон|шлюх")
 
 
@@ -84,21 +85,29 @@ def _lemmas(word: str) -> tuple[set[str], bool]:
     return lemmas, methods == ["DictionaryAnalyzer", "KnownPrefixAnalyzer"]
 
 
-def find_obscenities(text: str) -> list[Candidate]:
-    """The obscene words of a text, outermost spans first, none inside another."""
-    found = [c for c in candidates(text) if is_obscene_word(c.word)]
-    found.sort(key=lambda c: (c.start, -c.end))
-    result: list[Candidate] = []
-    for cand in found:
-        if result and cand.start < result[-1].end:
-            continue
-        result.append(cand)
+@functools.lru_cache(maxsize=65536)
+def is_obscene_spelling(raw: str) -> bool:
+    """Whether a word as written in the text is obscene once de-obfuscated."""
+    word = normalise(raw)
+    return bool(_HAS_LETTER.search(word)) and is_obscene_word(word)
+
+
+def find_obscenities(text: str) -> list[Span]:
+    """Spans of the obscene words of a text, outermost first, none inside another."""
+    found = sorted(
+        (span for span in candidate_spans(text) if is_obscene_spelling(text[span[0] : span[1]])),
+        key=lambda span: (span[0], -span[1]),
+    )
+    result: list[Span] = []
+    for span in found:
+        if not result or span[0] >= result[-1][1]:
+            result.append(span)
     return result
 
 
-def quote_words(text: str, spans: Sequence[Candidate], limit: int = 5) -> str:
+def quote_words(text: str, spans: Sequence[Span], limit: int = 5) -> str:
     """Russian-quoted original spellings, e.g. «слово», «другое»."""
-    words = list(dict.fromkeys(text[c.start : c.end] for c in spans))
+    words = list(dict.fromkeys(text[start:end] for start, end in spans))
     shown = ", ".join(f"«{w}»" for w in words[:limit])
     return shown + (f" и ещё {len(words) - limit}" if len(words) > limit else "")
 
@@ -106,7 +115,7 @@ def quote_words(text: str, spans: Sequence[Candidate], limit: int = 5) -> str:
 def check_obscenity(text: str) -> Check:
     """Reject a text with obscene words, naming them."""
     found = find_obscenities(text)
-    details = {"words": [{"text": text[c.start : c.end], "start": c.start, "end": c.end} for c in found]}
+    details = {"words": [{"text": text[start:end], "start": start, "end": end} for start, end in found]}
     if not found:
         return Check(CHECK_NAME, "pass", 0.0, "", details)
     reason = f"Текст содержит нецензурную лексику: {quote_words(text, found)}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 # Latin look-alikes and digits written for Cyrillic letters.
 _HOMOGLYPHS = str.maketrans("aeopcxykmtbhiu@ё", "аеорсхукмтвниуае")
@@ -18,23 +17,14 @@ _DIGITS = str.maketrans("01346", "оизчб")
 WILDCARD_LETTERS = "аеиоуыяюб"
 MAX_WILDCARDS = 3
 
-_UNIT = r"[^\W_]|[*@]"
-_SEP = r"[\s.,\-_/\\|+~'\"`^:;!·•]"
-_TOKEN = re.compile(rf"(?:{_UNIT})+")
-_GLUED = re.compile(rf"(?:{_UNIT})+(?:[.\-_'`~]+(?:{_UNIT})+)+")
-_SPACED = re.compile(rf"(?<![\w*@])(?:{_UNIT})(?:{_SEP}{{1,3}}(?:{_UNIT})(?![\w*@])){{2,}}")
-_STRIP = re.compile(rf"{_SEP}+")
+_TOKEN = re.compile(r"(?:[^\W_]|[*@])+")
+_GLUE = re.compile(r"[.\-_'`~]{1,3}")  # between the parts of one glued word: "х.уй", "пи-зда"
+_SPACER = re.compile(r"[\s.,\-_/\\|+~'\"`^:;!·•]{1,3}")  # between spaced-out letters: "х у й"
+_STRIP = re.compile(r"[^\w*@]+|_+")
 _REPEATS = re.compile(r"(.)\1+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
-
-@dataclass(frozen=True)
-class Candidate:
-    """A word to check: where it stands in the original text and its normalised spelling."""
-
-    start: int
-    end: int
-    word: str
+Span = tuple[int, int]
 
 
 def normalise(raw: str) -> str:
@@ -63,15 +53,25 @@ def expand_wildcards(word: str) -> Iterator[str]:
         yield parts[0] + "".join(a + b for a, b in zip(letters, parts[1:], strict=True))
 
 
-def candidates(text: str) -> Iterator[Candidate]:
-    """Every word, glued word and spaced-out word of the text, normalised, with its span."""
-    seen: set[tuple[int, int]] = set()
-    for pattern in (_TOKEN, _GLUED, _SPACED):
-        for match in pattern.finditer(text):
-            span = match.span()
-            if span in seen:
-                continue
-            seen.add(span)
-            word = normalise(match.group())
-            if _HAS_LETTER.search(word):
-                yield Candidate(span[0], span[1], word)
+def _runs(text: str, tokens: list[Span], joins: re.Pattern[str], single: bool, least: int) -> Iterator[Span]:
+    """Spans of `least`+ consecutive tokens whose gaps fully match `joins` (single-character tokens only
+    when `single`)."""
+    run: list[Span] = []
+    for span in [*tokens, (len(text) + 2, len(text) + 2)]:
+        fits = not single or span[1] - span[0] == 1
+        joined = run and fits and joins.fullmatch(text, run[-1][1], span[0]) is not None
+        if joined:
+            run.append(span)
+            continue
+        if len(run) >= least:
+            yield run[0][0], run[-1][1]
+        run = [span] if fits else []
+
+
+def candidate_spans(text: str) -> list[Span]:
+    """Spans of every word, glued word and spaced-out word of the text, each once."""
+    tokens = [m.span() for m in _TOKEN.finditer(text)]
+    spans = dict.fromkeys(tokens)
+    spans.update(dict.fromkeys(_runs(text, tokens, _GLUE, single=False, least=2)))
+    spans.update(dict.fromkeys(_runs(text, tokens, _SPACER, single=True, least=3)))
+    return list(spans)
