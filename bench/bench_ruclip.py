@@ -1,7 +1,8 @@
 """ruCLIP speed and memory: image embedding per photo and for a batch of 10, text embedding, peak RSS.
 
 By default a ViT-B/32-384-shaped model with random weights (the real shapes, 151 M parameters) is
-built in memory; `--folder models/ruclip-vit-base-patch32-384` benchmarks a downloaded model instead.
+written to a temporary folder and loaded back with `RuCLIP.from_pretrained` (strict);
+`--folder models/ruclip-vit-base-patch32-384` benchmarks a downloaded model instead.
 Photos come from ../shared/data/photos (or `--photos`). Reports medians over `--runs` runs.
 
     python -m bench.bench_ruclip [--runs 5] [--folder PATH] [--square pad|crop]
@@ -10,8 +11,10 @@ Photos come from ../shared/data/photos (or `--photos`). Reports medians over `--
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,23 +24,11 @@ from PIL import Image
 
 from pipeline.settings import PROJECT_ROOT
 from scoring.ruclip import RuCLIP
-from scoring.ruclip.model import RuCLIPConfig, RuCLIPModel
-from scoring.ruclip.preprocessing import ImagePreprocessor
-from scoring.ruclip.tokenizer import RuCLIPTokenizer
-from tests.tiny_models import RUSSIAN_CORPUS, train_tiny_bpe
+from scoring.ruclip.chunks import text_chunks
+from scoring.ruclip.model import RuCLIPConfig
+from scoring.ruclip.preprocessing import SquareMode
+from tests.tiny_models import HUB_B32_384, RUSSIAN_CORPUS, train_tiny_bpe, write_random_ruclip
 
-B32_384 = RuCLIPConfig(
-    embed_dim=512,
-    image_resolution=384,
-    vision_layers=12,
-    vision_width=768,
-    vision_patch_size=32,
-    context_length=77,
-    vocab_size=49408,
-    transformer_width=512,
-    transformer_heads=8,
-    transformer_layers=12,
-)
 TEXT_500 = (
     "Продаю женское платье из натурального хлопка, красного цвета, размер 44. Платье почти новое, "
     "надевала два раза на праздники, без пятен и затяжек. Длина до колена, рукав три четверти, сзади "
@@ -64,12 +55,14 @@ def median_seconds(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def random_b32_384(square: str) -> RuCLIP:
-    """A ViT-B/32-384-shaped ruCLIP with random weights (tokeniser: a tiny trained BPE)."""
-    torch.manual_seed(0)
-    tokenizer = RuCLIPTokenizer(train_tiny_bpe(RUSSIAN_CORPUS, merges=120), B32_384.context_length)
-    preprocess = ImagePreprocessor(B32_384.image_resolution, mode=square)  # type: ignore[arg-type]
-    return RuCLIP(RuCLIPModel(B32_384), tokenizer, preprocess)
+def load_random_b32_384(square: SquareMode) -> RuCLIP:
+    """Write a ViT-B/32-384-shaped ruCLIP with random weights (tokeniser: a tiny trained BPE) to a
+    temporary folder and load it back through `RuCLIP.from_pretrained`, as a downloaded one would be."""
+    with tempfile.TemporaryDirectory() as tmp:
+        bpe = train_tiny_bpe(RUSSIAN_CORPUS, merges=120)
+        folder = write_random_ruclip(Path(tmp), RuCLIPConfig.from_dict(HUB_B32_384), bpe)
+        gc.collect()
+        return RuCLIP.from_pretrained(folder, square=square)
 
 
 def main() -> None:
@@ -86,7 +79,7 @@ def main() -> None:
     if args.folder:
         clip = RuCLIP.from_pretrained(args.folder, square=args.square)
     else:
-        clip = random_b32_384(args.square)
+        clip = load_random_b32_384(args.square)
     load_s = time.perf_counter() - start
     rss_loaded = peak_rss_mb()
 
@@ -106,11 +99,16 @@ def main() -> None:
     threads = torch.get_num_threads()
     print(f"  parameters: {params / 1e6:.1f} M, torch threads: {threads}, square: {args.square}")
     print(f"  photos: {len(photos)}, sizes {sizes[0]}..{sizes[-1]}; runs: {args.runs} (medians)")
-    print(f"  build/load: {load_s:.2f} s")
+    print(f"  {'load' if args.folder else 'build, save and load'}: {load_s:.2f} s")
     print(f"  preprocessing 10 photos: {pre_s * 1000:.0f} ms ({pre_s * 100:.1f} ms per photo)")
     print(f"  image embedding, 1 photo: {one_s:.3f} s")
     print(f"  image embedding, batch of 10: {ten_s:.3f} s ({ten_s / 10:.3f} s per photo)")
-    print(f"  text embedding, {len(TEXT_500)} characters: {text_s:.3f} s")
+    chunks = len(text_chunks(TEXT_500, clip.tokenizer))
+    subwords = len(clip.tokenizer.subwords(TEXT_500))
+    print(
+        f"  text embedding, {len(TEXT_500)} characters = {subwords} subwords in {chunks} chunks: "
+        f"{text_s:.3f} s ({text_s / chunks:.3f} s per 77-token chunk)"
+    )
     rss_end = peak_rss_mb()
     print(f"  peak RSS: {rss_start:.0f} MiB at start, {rss_loaded:.0f} MiB loaded, {rss_end:.0f} MiB at end")
 

@@ -12,21 +12,7 @@ from PIL import Image
 from pipeline.settings import Settings
 from scoring.ruclip import RUCLIP_MODEL, RuCLIP, load_ruclip
 from scoring.ruclip.model import RuCLIPConfig, RuCLIPModel
-from tests.tiny_models import make_tiny_ruclip
-
-# The published ai-forever/ruclip-vit-base-patch32-384 config.json values.
-HUB_B32_384 = {
-    "embed_dim": 512,
-    "image_resolution": 384,
-    "vision_layers": 12,
-    "vision_width": 768,
-    "vision_patch_size": 32,
-    "context_length": 77,
-    "vocab_size": 49408,
-    "transformer_width": 512,
-    "transformer_heads": 8,
-    "transformer_layers": 12,
-}
+from tests.tiny_models import HUB_B32_384, make_tiny_ruclip
 
 
 def _block(prefix: str, w: int) -> dict[str, tuple[int, ...]]:

@@ -66,6 +66,21 @@ def train_tiny_bpe(corpus: str, merges: int, special: SpecialIds | None = None) 
     return BPETokenizer(char_ids, rules, special)
 
 
+# The published ai-forever/ruclip-vit-base-patch32-384 config.json values (real shapes, for benchmarks).
+HUB_B32_384 = {
+    "embed_dim": 512,
+    "image_resolution": 384,
+    "vision_layers": 12,
+    "vision_width": 768,
+    "vision_patch_size": 32,
+    "context_length": 77,
+    "vocab_size": 49408,
+    "transformer_width": 512,
+    "transformer_heads": 8,
+    "transformer_layers": 12,
+}
+
+
 def tiny_ruclip_config(vocab_size: int, image_resolution: int = 32) -> RuCLIPConfig:
     """ruCLIP's config with tiny sizes (the real context length of 77 is kept)."""
     return RuCLIPConfig(
@@ -82,6 +97,16 @@ def tiny_ruclip_config(vocab_size: int, image_resolution: int = 32) -> RuCLIPCon
     )
 
 
+def write_random_ruclip(folder: Path, config: RuCLIPConfig, bpe: BPETokenizer, seed: int = 0) -> Path:
+    """Write a ruCLIP with seeded random weights into `folder` in the hub layout; return `folder`."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = RuCLIPModel(config)
+    tokenizer = RuCLIPTokenizer(bpe, config.context_length)
+    preprocess = ImagePreprocessor(config.image_resolution)
+    return RuCLIP(model, tokenizer, preprocess).save_pretrained(folder)
+
+
 def make_tiny_ruclip(folder: Path, seed: int = 0) -> Path:
     """Write a tiny random ruCLIP into `folder` in the hub layout and return `folder`.
 
@@ -89,10 +114,4 @@ def make_tiny_ruclip(folder: Path, seed: int = 0) -> Path:
     pipeline find it.
     """
     bpe = train_tiny_bpe(RUSSIAN_CORPUS, merges=120)
-    config = tiny_ruclip_config(bpe.vocab_size)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = RuCLIPModel(config)
-    tokenizer = RuCLIPTokenizer(bpe, config.context_length)
-    preprocess = ImagePreprocessor(config.image_resolution)
-    return RuCLIP(model, tokenizer, preprocess).save_pretrained(folder)
+    return write_random_ruclip(folder, tiny_ruclip_config(bpe.vocab_size), bpe, seed)
