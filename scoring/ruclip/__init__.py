@@ -6,6 +6,7 @@ loaded once per folder, or None when it is not downloaded.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from scoring.ruclip.ruclip import RuCLIP
 RUCLIP_MODEL = "ruclip-vit-base-patch32-384"
 
 __all__ = ["RUCLIP_MODEL", "RuCLIP", "load_ruclip"]
+
+_LOAD_LOCK = threading.Lock()  # concurrent first requests load the model once
 
 
 def resolve_device(setting: str) -> str:
@@ -38,4 +41,5 @@ def load_ruclip(settings: Settings | None = None) -> RuCLIP | None:
     settings = settings or Settings.from_env()
     if not is_present(RUCLIP_MODEL, settings):
         return None
-    return _load(model_dir(RUCLIP_MODEL, settings).resolve(), resolve_device(settings.device))
+    with _LOAD_LOCK:
+        return _load(model_dir(RUCLIP_MODEL, settings).resolve(), resolve_device(settings.device))
