@@ -149,11 +149,11 @@ def cases_main(argv: Sequence[str]) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        _print_table(rows)
+        _print_table(rows, sorted(set(KNOWN_MODELS) - present))
     return 1 if any(row["failed"] for row in rows) else 0
 
 
-def _print_table(rows: list[dict[str, Any]]) -> None:
+def _print_table(rows: list[dict[str, Any]], missing: list[str]) -> None:
     columns = (
         ("пример", 30), ("маршрут", 7), ("разнообразие", 12), ("статус", 9), ("ок/всего", 9), ("пропущ.", 7)
     )
@@ -168,6 +168,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         )
         for failure in row["failed"]:
             print(f"    не выполнено: {failure}")
-    print(f"\nПропущенные проверки требуют моделей, которых нет: {', '.join(KNOWN_MODELS)} "
-          "(python -m pipeline download --list).")
+    if missing and any(row["skipped"] for row in rows):
+        print(f"\nПропущенные проверки ждут моделей, которых нет: {', '.join(missing)} "
+              "(python -m pipeline download --list).")
 
