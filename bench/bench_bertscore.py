@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from bench.bench_ruclip import median_seconds, peak_rss_mb, random_b32_384
+from bench.bench_ruclip import load_random_b32_384, median_seconds, peak_rss_mb
 from pipeline.settings import PROJECT_ROOT, Settings
 from scoring.bertscore import BERTSCORE_MODEL, bertscore_f1, load_bertscorer
 from tests.tiny_bert import SPECIAL, make_tiny_bert
@@ -126,7 +126,7 @@ def main() -> None:
             f"{rss_scored:.0f} MiB scored"
         )
         if args.with_ruclip:
-            clip = random_b32_384("pad")
+            clip = load_random_b32_384("pad")
             photo = next((PROJECT_ROOT.parent / "shared" / "data" / "photos").rglob("*.jpg"))
             clip.encode_images([Image.open(photo).convert("RGB")])
             print(
