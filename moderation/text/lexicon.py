@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from moderation.report import Check
-from moderation.text.normalize import Span, candidate_spans, collapse_repeats, expand_wildcards, normalise
+from moderation.text.normalize import (
+    Span,
+    candidate_spans,
+    collapse_repeats,
+    expand_wildcards,
+    normalise,
+    transliterate,
+)
 
 CHECK_NAME = "obscenity"
 
@@ -36,6 +43,17 @@ OBSCENE_ROOTS: tuple[re.Pattern[str], ...] = tuple(
         r"^пид[оа]р|^пидр",
         r"^г[ао]ндон",
         r"^шлюх",
+    )
+)
+# Words typed in Latin letters are read phonetically and held to stricter whole-word patterns, so that
+# brands and English words ("eBay", "ebony", "hue", "Huizhou") pass.
+TRANSLIT_ROOTS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        r"^(?:на|по|ни|а|о)?ху[йи]$|^(?:на|по|ни)?хуя$|^ху[йи]н[яюи]$|^[оа]ху[еи](?:ть|л|нн|т)",
+        r"пизд",
+        r"^бля[дт]ь?$|^бля$",
+        rf"^(?:{_EB_PREFIXES})?еба[лтн]",
     )
 )
 # Cheap pre-filter: only words containing one of these go to the morphological analyser.
@@ -87,9 +105,12 @@ def _lemmas(word: str) -> tuple[set[str], bool]:
 
 @functools.lru_cache(maxsize=65536)
 def is_obscene_spelling(raw: str) -> bool:
-    """Whether a word as written in the text is obscene once de-obfuscated."""
+    """Whether a word as written in the text is obscene once de-obfuscated (or transliterated)."""
     word = normalise(raw)
-    return bool(_HAS_LETTER.search(word)) and is_obscene_word(word)
+    if _HAS_LETTER.search(word) and is_obscene_word(word):
+        return True
+    latin = transliterate(collapse_repeats(raw.lower()))
+    return latin is not None and any(root.search(collapse_repeats(latin)) for root in TRANSLIT_ROOTS)
 
 
 def find_obscenities(text: str) -> list[Span]:

@@ -17,6 +17,13 @@ _DIGITS = str.maketrans("01346", "оизчб")
 WILDCARD_LETTERS = "аеиоуыяюб"
 MAX_WILDCARDS = 3
 
+# Phonetic transliteration of words typed in Latin letters ("blyat", "nahui"): digraphs first.
+_TRANSLIT = (
+    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"), ("ts", "ц"),
+    ("ya", "я"), ("ja", "я"), ("yo", "ё"), ("yu", "ю"), ("ju", "ю"), ("ye", "е"),
+)  # fmt: skip
+_TRANSLIT_LETTERS = str.maketrans("abvgdezijklmnoprstufhcyxw", "абвгдезийклмнопрстуфхцыхв")
+_LATIN_WORD = re.compile(r"[a-z]+")
 _TOKEN = re.compile(r"(?:[^\W_]|[*@])+")
 _GLUE = re.compile(r"[.\-_'`~]{1,3}")  # between the parts of one glued word: "х.уй", "пи-зда"
 _SPACER = re.compile(r"[\s.,\-_/\\|+~'\"`^:;!·•]{1,3}")  # between spaced-out letters: "х у й"
@@ -33,6 +40,17 @@ def normalise(raw: str) -> str:
     if _HAS_LETTER.search(word):
         word = word.translate(_DIGITS)
     return word
+
+
+def transliterate(raw: str) -> str | None:
+    """Cyrillic reading of a word typed in Latin letters ("pizdec" → "пиздец"), else None."""
+    word = raw.lower()
+    if not _LATIN_WORD.fullmatch(word):
+        return None
+    for latin, cyrillic in _TRANSLIT:
+        word = word.replace(latin, cyrillic)
+    word = re.sub(r"y$", "й", word)
+    return word.translate(_TRANSLIT_LETTERS)
 
 
 def collapse_repeats(word: str) -> str:
