@@ -84,3 +84,4 @@ class ModerationConfig:
     # Photo ↔ text: the listing text must rank in the top k among the category prompts plus itself.
     category_prompts: tuple[str, ...] = CATEGORY_PROMPTS
     match_top_k: int = 5
+    mismatch_verdict: Literal["reject", "warn"] = "reject"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from moderation.config import ModerationConfig
-from moderation.report import Check
+from moderation.report import Check, sentence_start
 from pipeline import hub
 from pipeline.listing import Photo
 from scoring.embeddings import PhotoEmbeddings
@@ -71,6 +71,7 @@ def match_checks(
 ) -> list[Check]:
     """One check per photo (a photo unrelated to the text) and one for the text (unrelated to every photo)."""
     checks = []
+    verdict = config.mismatch_verdict
     for photo, match in zip(photos, matches, strict=True):
         details = {
             "rank": match.rank, "top_k": config.match_top_k, "candidates": len(config.category_prompts) + 1,
@@ -80,10 +81,10 @@ def match_checks(
             checks.append(Check(PHOTO_CHECK, "pass", match.margin, "", details, photo=photo.number))
             continue
         reason = (
-            f"{photo.label.capitalize()} не похоже на то, что описано в тексте "
+            f"{sentence_start(photo.label)} не похоже на то, что описано в тексте "
             f"(на снимке скорее {_quoted(match.nearest)})"
         )
-        checks.append(Check(PHOTO_CHECK, "reject", match.margin, reason, details, photo=photo.number))
+        checks.append(Check(PHOTO_CHECK, verdict, match.margin, reason, details, photo=photo.number))
     best = max(matches, key=lambda m: m.margin)
     details = {
         "matching_photos": [
@@ -97,7 +98,7 @@ def match_checks(
             "Текст объявления не подходит ни к одной из фотографий — "
             "проверьте, что фото и описание относятся к одному товару"
         )
-        checks.append(Check(TEXT_CHECK, "reject", best.margin, reason, details))
+        checks.append(Check(TEXT_CHECK, verdict, best.margin, reason, details))
     return checks
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from moderation.config import EXPLICIT_LABELS_RU, ModerationConfig
-from moderation.report import Check, stopwatch
+from moderation.report import Check, sentence_start, stopwatch
 from pipeline.listing import Photo
 
 # Output channel order of NudeNet 3.x detectors (after the four box coordinates).
@@ -136,7 +136,7 @@ def detect(
         batch = images[start : start + config.nudenet_batch_size]
         prepared = [letterbox(image, side) for image in batch]
         blob = np.stack([array for array, _ in prepared])
-        (output,) = session.run(None, {input_name: blob})[:1]
+        output = session.run(None, {input_name: blob})[0]
         for image, (_, factor), raw in zip(batch, prepared, output, strict=True):
             results.append(decode(raw, factor, image.size, config))
     return results
@@ -164,7 +164,7 @@ def photo_check(
     if not findings:
         return Check(CHECK_NAME, "pass", score, "", details, seconds, photo.number)
     what = ", ".join(dict.fromkeys(EXPLICIT_LABELS_RU.get(d["class"], d["class"]) for d in findings))
-    reason = f"{photo.label.capitalize()}: откровенное изображение ({what}) — такие фото запрещены"
+    reason = f"{sentence_start(photo.label)}: откровенное изображение ({what}) — такие фото запрещены"
     return Check(CHECK_NAME, "reject", score, reason, details, seconds, photo.number)
 
 

@@ -51,6 +51,11 @@ class ModerationReport:
         return [asdict(c) for c in self.checks]
 
 
+def sentence_start(text: str) -> str:
+    """The text with its first letter capitalised and the rest untouched (file names keep their case)."""
+    return text[:1].upper() + text[1:]
+
+
 class Stopwatch:
     """Wall time of a block, read as `.seconds` after it ends."""
 

@@ -80,6 +80,12 @@ def test_text_unrelated_to_every_photo_is_rejected() -> None:
     assert text_check.details["matching_photos"] == []
 
 
+def test_mismatch_can_be_a_warning() -> None:
+    config = ModerationConfig(category_prompts=PROMPTS, match_top_k=1, mismatch_verdict="warn")
+    matches = rank_text(torch.stack([FURNITURE]), TEXT, PROMPT_EMB, PROMPTS, 1)
+    assert [c.verdict for c in match_checks(_photos(1), matches, config)] == ["warn", "warn"]
+
+
 def test_without_ruclip_every_photo_check_is_unavailable_with_download_command() -> None:
     photos = _photos(2)
     for embeddings in (None, PhotoEmbeddings(None, [p.image for p in photos])):

@@ -38,11 +38,11 @@ def _detection(label: str, score: float) -> dict:
 
 @pytest.mark.parametrize("label", sorted(EXPLICIT_LABELS_RU))
 def test_explicit_detection_rejects_and_names_photo_and_body_part(label: str) -> None:
-    check = photo_check(_photo(3, "beach.jpg"), [_detection(label, 0.8)], CONFIG, 0.01)
+    check = photo_check(_photo(3, "Beach_IMG.JPG"), [_detection(label, 0.8)], CONFIG, 0.01)
     assert check.verdict == "reject"
     assert check.photo == 3
     assert check.score == pytest.approx(0.8)
-    assert "Фото 3 (beach.jpg)" in check.reason_ru
+    assert check.reason_ru.startswith("Фото 3 (Beach_IMG.JPG): ")
     assert EXPLICIT_LABELS_RU[label] in check.reason_ru
 
 

@@ -57,7 +57,6 @@ TRANSLIT_ROOTS: tuple[re.Pattern[str], ...] = tuple(
     )
 )
 # Cheap pre-filter: only words containing one of these go to the morphological analyser.
-_HAS_LETTER = re.compile(r"[^\W\d_]")
 _ROOT_HINT = re.compile(r"ху[йеяюи]|пи[зс]д|пезд|еб|бля|муд|манд|залуп|пид[оа]?р|г[ао]ндон|шлюх")
 
 
@@ -106,8 +105,7 @@ def _lemmas(word: str) -> tuple[set[str], bool]:
 @functools.lru_cache(maxsize=65536)
 def is_obscene_spelling(raw: str) -> bool:
     """Whether a word as written in the text is obscene once de-obfuscated (or transliterated)."""
-    word = normalise(raw)
-    if _HAS_LETTER.search(word) and is_obscene_word(word):
+    if is_obscene_word(normalise(raw)):
         return True
     latin = transliterate(collapse_repeats(raw.lower()))
     return latin is not None and any(root.search(collapse_repeats(latin)) for root in TRANSLIT_ROOTS)
