@@ -27,7 +27,6 @@ from captioning.neural import (
     generate_ids,
     load_pretrained,
     russian_errors,
-    use_all_cores,
 )
 from captioning.template import compose_listing
 from masking.types import MaskedListing
@@ -88,8 +87,6 @@ def load(folder: Path, manifest: dict[str, Any], settings: Settings) -> EncoderD
     check_model_type(folder, ("vision-encoder-decoder",), KIND)
     options = GenerationOptions.from_manifest(manifest, folder)
     device = choose_device(settings)
-    if device.type == "cpu":
-        use_all_cores()
     model = load_pretrained(
         VisionEncoderDecoderModel.from_pretrained, folder, "модели", dtype=choose_dtype(options, device)
     )

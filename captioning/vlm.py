@@ -33,7 +33,6 @@ from captioning.neural import (
     generate_ids,
     load_pretrained,
     russian_errors,
-    use_all_cores,
 )
 from masking.types import MaskedListing
 from pipeline.settings import Settings
@@ -178,8 +177,6 @@ def load(folder: Path, manifest: dict[str, Any], settings: Settings) -> VlmCapti
     check_model_type(folder, MODEL_TYPES, KIND)
     options = GenerationOptions.from_manifest(manifest, folder)
     device = choose_device(settings)
-    if device.type == "cpu":
-        use_all_cores()
     tokenizer = load_pretrained(AutoTokenizer.from_pretrained, folder, "токенизатора")
     image_processor = load_pretrained(AutoImageProcessor.from_pretrained, folder, "обработчика фото")
     chat_template = read_chat_template(folder, tokenizer)

@@ -12,7 +12,7 @@ from neural_fixtures import build_vit_gpt2
 from PIL import Image
 
 from captioning.encoder_decoder import EncoderDecoderCaptioner, load
-from captioning.neural import GenerationOptions, NeuralModelError, russian_errors
+from captioning.neural import GenerationOptions, NeuralModelError, low_confidence_warning, russian_errors
 from captioning.registry import Registry
 from captioning.template import compose_listing
 from masking.types import MaskedListing
@@ -153,3 +153,11 @@ def test_out_of_memory_becomes_russian_advice() -> None:
 def test_unknown_device_setting_is_refused(checkpoints: Path) -> None:
     with pytest.raises(NeuralModelError, match="LISTING_DEVICE=tpu"):
         load(checkpoints / NAME, _manifest(checkpoints / NAME), Settings(device="tpu"))
+
+
+def test_low_confidence_warns_the_seller(captioner: EncoderDecoderCaptioner, photos: list) -> None:
+    confidence = captioner.caption(photos[0]).confidence  # a random model is never sure
+    warning = low_confidence_warning(confidence)
+    assert warning is not None and f"{confidence:.2f}" in warning and "0.64" in warning
+    assert low_confidence_warning(0.9) is None and low_confidence_warning(None) is None
+    assert low_confidence_warning(0.9, threshold=0.95) is not None
