@@ -255,9 +255,10 @@ def download(
     item = items[name]
     endpoint = endpoint or os.environ.get("HF_ENDPOINT") or None
     try:
-        commit = item.revision
-        if not _COMMIT.fullmatch(commit):  # a branch or tag: fix the exact commit it points to now
-            commit = HfApi(endpoint=endpoint).model_info(item.hub_id, revision=item.revision).sha or commit
+        # One quick lookup first: it fails fast when offline (the file listing retries for long) and
+        # fixes the exact commit a branch or tag points to now.
+        info = HfApi(endpoint=endpoint).model_info(item.hub_id, revision=item.revision)
+        commit = item.revision if _COMMIT.fullmatch(item.revision) else info.sha or item.revision
         snapshot_download(
             item.hub_id,
             revision=commit,
@@ -270,9 +271,11 @@ def download(
         )
     except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, httpx2.TransportError) as error:
         raise DownloadError(_failure_message(item, error)) from error
-    if not item.is_downloaded():
+    if not item.is_downloaded():  # the hub was unreachable for the file list, or lacks needed files
         raise DownloadError(
-            f"Папка {item.folder} заполнена не полностью. Повторите `{download_command(item.name)}`."
+            f"Не все файлы {item.name} получены (папка {item.folder}): нет сети, включён HF_HUB_OFFLINE "
+            f"или в {item.hub_id} нет нужных файлов. Подключитесь к интернету и повторите "
+            f"`{download_command(item.name)}` — скачанное сохранится."
         )
     record = {"hub": item.hub_id, "revision": item.revision, "commit": commit}
     (item.folder / _SOURCE_RECORD).write_text(json.dumps(record), encoding="utf-8")

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import huggingface_hub.constants
 import pytest
 
 from pipeline.hub import KNOWN_MODELS, DownloadError, download, download_main, is_present, list_lines
@@ -164,8 +165,7 @@ def test_checkpoint_download_keeps_our_manifest_and_readme(fake_hub: FakeHub, se
     assert (folder / "checkpoint.json").read_text(encoding="utf-8") == manifest_before
     assert (folder / "README.md").read_text(encoding="utf-8") == "наш README"
     assert not (folder / "flax_model.msgpack").exists()
-    # A commit revision needs no lookup: the tree is listed at exactly that commit.
-    assert not any("/revision/" in path for _, path in fake_hub.requests)
+    assert ("GET", f"/api/models/org/captioner/revision/{COMMIT}") in fake_hub.requests
     assert ("GET", f"/api/models/org/captioner/tree/{COMMIT}") in fake_hub.requests
 
 
@@ -183,12 +183,23 @@ def test_interrupted_download_resumes_without_refetching(fake_hub: FakeHub, sett
     assert fake_hub.gets("model.safetensors") == 1
 
 
-def test_offline_gives_a_russian_message_with_the_command(settings: Settings) -> None:
+@pytest.mark.parametrize("name", ["bert-base-multilingual-cased", "captioner"])  # branch and commit revisions
+def test_offline_gives_a_russian_message_with_the_command(name: str, settings: Settings) -> None:
     with pytest.raises(DownloadError) as error:
-        download("bert-base-multilingual-cased", settings, endpoint=f"http://127.0.0.1:{_free_port()}")
+        download(name, settings, endpoint=f"http://127.0.0.1:{_free_port()}")
     message = str(error.value)
-    assert "Не удалось связаться с Hugging Face Hub" in message
-    assert "python -m pipeline download bert-base-multilingual-cased" in message
+    assert "нет сети" in message
+    assert f"python -m pipeline download {name}" in message
+
+
+def test_offline_mode_gives_the_same_message(
+    fake_hub: FakeHub, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # what HF_HUB_OFFLINE=1 sets
+    for name in ("bert-base-multilingual-cased", "captioner"):
+        with pytest.raises(DownloadError, match="нет сети"):
+            download(name, settings, endpoint=fake_hub.url)
+    assert fake_hub.requests == []
 
 
 def test_unknown_repository_and_unknown_name_are_refused(fake_hub: FakeHub, settings: Settings) -> None:
