@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from masking.fields import (
     AGE_PREPOSITIONS,
@@ -21,17 +22,14 @@ from masking.patterns import DASH, TIMES, normalize_unit, patterns, unit_types
 
 CONTEXT_WORDS = 3  # how many words before a number may name it
 CONTEXT_CHARS = 60
-_CLAUSE_END = re.compile(r"[.!?;](?=\s)|\n")
+_CLAUSE_ENDS = (". ", "! ", "? ", "; ", ".\n", "\n")
 _RANGE = re.compile(f"{DASH}|{TIMES}")
 
 
 def words_before(text: str, start: int, since: int = 0) -> list[str]:
     """Up to CONTEXT_WORDS words between `since` and `start` in the same sentence, nearest first."""
-    begin = max(since, start - CONTEXT_CHARS)
-    chunk = text[begin:start]
-    cut = 0
-    for end in _CLAUSE_END.finditer(chunk):
-        cut = end.end()
+    chunk = text[max(since, start - CONTEXT_CHARS) : start]
+    cut = max((found + len(end) for end in _CLAUSE_ENDS if (found := chunk.rfind(end)) >= 0), default=0)
     return patterns().word.findall(chunk, cut)[-CONTEXT_WORDS:][::-1]
 
 
@@ -47,6 +45,8 @@ def context_type(words: list[str]) -> str | None:
 
 def ascii_digits(text: str) -> str:
     """`text` with every digit that has a decimal value written in ASCII."""
+    if text.isascii():
+        return text
     return "".join(str(unicodedata.digit(c)) if unicodedata.digit(c, None) is not None else c for c in text)
 
 
@@ -56,20 +56,29 @@ def _year_like(number: str) -> bool:
     return len(digits) == 4 and digits.isdigit() and 1900 <= int(digits) <= 2099
 
 
-def classify(match: re.Match[str], words: list[str], field: str | None = None) -> str:
-    """The token type for one `scan` match, given the words before it and the attribute's own type."""
+@lru_cache(maxsize=4096)
+def _unit_of(unit_group: str) -> str | None:
+    """The lookup form of the unit that ends a value's unit part ("тыс. руб." → "руб"), or None."""
+    found = patterns().unit_tail.search(unit_group)
+    return normalize_unit(found.group()) if found else None
+
+
+def classify(match: re.Match[str], text: str, since: int = 0, field: str | None = None) -> str:
+    """The token type for one scan match in `text`: from its unit, the words between `since` and
+    the match, and `field` (the attribute's type, or the type of the list the value continues)."""
     if match.group("tok") is not None:
         return UNKNOWN
     if match.group("phone") is not None:
         return PHONE
-    unit_match = patterns().unit_tail.search(match.group("unit") or "")
-    unit = normalize_unit(unit_match.group()) if unit_match else None
-    year_like = _year_like(match.group("num"))
-    if unit in YEAR_UNITS and year_like:
+    unit = _unit_of(match.group("unit")) if match.group("unit") else None
+    allowed = unit_types().get(unit) if unit else None
+    if unit in YEAR_UNITS and _year_like(match.group("num")):
         return YEAR
+    if allowed and len(allowed) == 1:
+        return allowed[0]
+    words = words_before(text, match.start(), since)
     context = context_type(words) or field
     nearest = words[0].lower() if words else ""
-    allowed = unit_types().get(unit) if unit else None
     if allowed:
         if context in allowed:
             return context
@@ -82,7 +91,7 @@ def classify(match: re.Match[str], words: list[str], field: str | None = None) -
         return context
     if nearest in PRICE_PREPOSITIONS:
         return PRICE
-    if year_like and nearest in YEAR_PREPOSITIONS:
+    if nearest in YEAR_PREPOSITIONS and _year_like(match.group("num")):
         return YEAR
     if match.group("paren"):
         return SIZE

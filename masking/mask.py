@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from masking.classify import classify, words_before
+from masking.classify import classify
 from masking.fields import UNKNOWN
 from masking.lemmas import name_type
 from masking.patterns import patterns
@@ -43,15 +43,14 @@ class _Tokens:
 
 def _mask_one(text: str, tokens: _Tokens, source: str, field: str | None) -> str:
     """`text` with every value, phone and token-shaped piece replaced by a token."""
-    scan = patterns().scan
     pieces: list[str] = []
     pos = 0
     previous = field
-    for match in scan.finditer(text):
+    for match in patterns().matches(text):
         start, end = match.span()
         # Context ends at the previous value; a bare list ("размер 42, 44") continues its type.
         listed = previous if _LIST_GAP.fullmatch(text, pos, start) else field
-        kind = classify(match, words_before(text, start, since=pos), listed)
+        kind = classify(match, text, pos, listed)
         previous = kind if match.group("val") and not match.group("unit") else field
         pieces.append(text[pos:start])
         pieces.append(tokens.token(match.group(), kind, source))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,7 +22,7 @@ TIMES = "[×xXхХ*]"
 # An abbreviation dot belongs to the unit unless it ends a sentence ("руб. за штуку" vs "руб. Торг").
 DOT = r"(?:\.(?=\Z|[ \t\u00a0\u202f]*(?-i:[^\s.A-ZА-ЯЁ])))?"
 LETTER_AFTER = r"(?![^\W\d_])"
-MULTIPLIER = r"(?:тыс|тысяч[аи]?|млн|млрд)" + DOT + r"|(?<=\d)[кkK]" + LETTER_AFTER
+MULTIPLIER = r"(?i:тыс|тысяч[аи]?|млн|млрд)" + DOT + r"|(?<=\d)[кКkK]" + LETTER_AFTER
 ENDING = r"-(?:х|ти|ми|мя|ух|ёх|ех|й|я|е|го|му|м|ой|ий|ый|ая|ое|ые|ых|им|ом)" + LETTER_AFTER
 SIGN = r"(?:[<>≤≥≈±+$€£№#]|(?<![\w.,])[-\u2212](?=\d))"
 SIZE_LETTERS = r"(?-i:(?:[2-9]|X{1,4})?(?:XS|S|M|L)|XS|[2-9]?XL)"
@@ -39,10 +40,14 @@ def unit_types() -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def digit_class() -> str:
-    """A regex character class body for every Unicode digit: decimal digits plus superscripts,
-    fractions and other numeric signs (categories Nd and No)."""
+def digit_chars() -> tuple[str, str]:
+    """Every Unicode digit (categories Nd and No: decimal digits, superscripts, fractions, circled
+    numbers …) as two regex character-class bodies: the Basic Multilingual Plane, and beyond it."""
     points = [i for i in range(sys.maxunicode + 1) if unicodedata.category(chr(i)) in ("Nd", "No")]
+    return _class_body(p for p in points if p < 0x10000), _class_body(p for p in points if p >= 0x10000)
+
+
+def _class_body(points: Iterable[int]) -> str:
     ranges: list[tuple[int, int]] = []
     for point in points:
         if ranges and ranges[-1][1] == point - 1:
@@ -59,30 +64,65 @@ class Patterns:
     """The compiled expressions mask() and restore() share."""
 
     scan: re.Pattern[str]  # groups: tok (a token shape), phone, val (pre, num, plus, unit, paren)
+    start: re.Pattern[str]  # a character a scan match can start with
     unit_after: re.Pattern[str]  # a unit right after a value or a token
     unit_tail: re.Pattern[str]  # a unit that ends a value
     number: re.Pattern[str]  # one number inside a value
-    digit: re.Pattern[str]  # any digit
     word: re.Pattern[str]  # a word, hyphenated parts included ("кол-во")
+
+    def next_match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        """`scan.search(text, pos)`, fast: the scan is only tried where a match can start."""
+        while (candidate := self.start.search(text, pos)) is not None:
+            match = self.scan.match(text, candidate.start())
+            if match is not None:
+                return match
+            pos = candidate.start() + 1
+        return None
+
+    def matches(self, text: str) -> Iterator[re.Match[str]]:
+        """Every scan match in `text`, left to right, as `scan.finditer` gives them."""
+        pos = 0
+        while (match := self.next_match(text, pos)) is not None:
+            yield match
+            pos = match.end()
+
+
+def _trie_regex(words: list[str]) -> str:
+    """One alternation for many spellings, as a trie so the engine never retries a shared prefix.
+
+    Longer spellings win over their prefixes; a spelling ending in a letter must end the word and
+    may take an abbreviation dot."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = word
+
+    def emit(node: dict) -> str:
+        branches = [
+            (SPACE + "?" if char == " " else re.escape(char)) + emit(child)
+            for char, child in sorted(node.items())
+            if char
+        ]
+        if "" in node:
+            branches.append(DOT + LETTER_AFTER if node[""][-1].isalpha() else "")
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return emit(trie)
 
 
 def _unit_alternation() -> str:
-    spellings = sorted({normalize_unit(s) for s in unit_types()}, key=len, reverse=True)
-    alts = []
-    for spelling in spellings:
-        escaped = re.escape(spelling).replace(r"\ ", SPACE + "?")
-        last_is_letter = spelling[-1].isalpha()
-        alts.append(escaped + (DOT + LETTER_AFTER if last_is_letter else ""))
-    return "(?:" + "|".join(alts) + ")"
+    return "(?i:" + _trie_regex(sorted({normalize_unit(s) for s in unit_types()})) + ")"
 
 
 @lru_cache(maxsize=1)
 def patterns() -> Patterns:
     """Compile every expression once."""
-    d = digit_class()
-    digit = f"[{d}]"
+    bmp, astral = digit_chars()
+    digit = rf"(?:[{bmp}]|(?=[\U00010000-\U0010ffff])[{astral}])"
     number = (
-        rf"(?:{digit}{{1,3}}(?:{SPACE}{digit}{{3}}(?![{d}]))+|{digit}+)"
+        rf"(?:{digit}{{1,3}}(?:{SPACE}{digit}{{3}}(?!{digit}))+|{digit}+)"
         rf"(?:[.,:/]{digit}+)*"
     )
     rng = rf"{number}(?:{SPACE}?(?:{DASH}|{TIMES}){SPACE}?{number})*"
@@ -104,12 +144,11 @@ def patterns() -> Patterns:
         rf"<[ \t]*(?P<known>(?i:{names})(?:_[0-9]+)?)[ \t]*(?:>|(?![\w<>]))"
         r"|<[ \t]*(?P<other>(?-i:[A-Z]{2,}(?:_[A-Z0-9]+)*))[ \t]*>"
     )
-    flags = re.IGNORECASE
     return Patterns(
-        scan=re.compile(rf"(?P<tok>{token})|(?P<phone>{phone})|(?P<val>{value})", flags),
-        unit_after=re.compile(rf"{SPACE}?{unit}", flags),
-        unit_tail=re.compile(rf"(?<![^\W\d_]){unit}\Z", flags),
+        scan=re.compile(rf"(?P<tok>{token})|(?P<phone>{phone})|(?P<val>{value})"),
+        start=re.compile(rf"[<>≤≥≈±+$€£№#\-\u2212(\U00010000-\U0010ffff{bmp}]"),
+        unit_after=re.compile(rf"{SPACE}?{unit}"),
+        unit_tail=re.compile(rf"(?<![^\W\d_]){unit}\Z"),
         number=re.compile(number),
-        digit=re.compile(digit),
         word=re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*"),
     )

@@ -15,7 +15,12 @@ _CLAUSE_END = ".,;:!?)\n"
 _BOUNDARY = re.compile(r"[,;(]|[.!?…](?=\s)|\n")
 _LABEL = re.compile(r"[^\W\d_]+(?:[ -][^\W\d_]+){0,3}[ ]*[:—–-]")
 _DANGLING = re.compile(r"(?:^|(?<=\s))(?:за|от|до|по|около|примерно|всего|на|в|с|~|≈)\Z", re.IGNORECASE)
-_SENTENCE_START = re.compile(r"(?:\A|[.!?…]\s+|\n\s*)\Z")
+_SENTENCE_END = re.compile(r"(?:[.!?…]\s+|\n\s*)\Z")
+_TAIL = 200  # the gap's surroundings looked at by _tidy; a longer clause is never a label
+
+
+def _at_sentence_start(left: str) -> bool:
+    return not left.strip() or _SENTENCE_END.search(left[-_TAIL:]) is not None
 
 
 def _canonical(token: str) -> str:
@@ -70,16 +75,16 @@ def _tidy(left: str, text: str, pos: int) -> tuple[str, int]:
             left, pos = lt[:-1], r + 1
             continue
         if nxt and nxt not in _CLAUSE_END:
-            if not lt or _SENTENCE_START.search(lt):
+            if _at_sentence_start(lt):
                 return _capitalised(lt, text, r)
             return lt + (" " if had_space and not lt.endswith(("(", "\n")) else ""), r
-        dangling = _DANGLING.search(lt)
+        dangling = _DANGLING.search(lt, max(0, len(lt) - 20))
         if dangling:
             left, pos = lt[: dangling.start()], r
             continue
         break
-    cut, sep = 0, ""
-    for boundary in _BOUNDARY.finditer(lt):
+    cut, sep = max(0, len(lt) - _TAIL), ""
+    for boundary in _BOUNDARY.finditer(lt, cut):
         cut, sep = boundary.end(), boundary.group()
     if _is_label(lt[cut:]):
         if sep in (",", ";"):
@@ -132,7 +137,7 @@ def restore(text: str, values: dict[str, str], source_text: str | None = None) -
     result = Restored(text="")
     out: list[str] = []
     pos = 0
-    while (match := pat.scan.search(text, pos)) is not None:
+    while (match := pat.next_match(text, pos)) is not None:
         out.append(text[pos : match.start()])
         pos = match.end()
         if match.group("tok") is not None:
