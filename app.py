@@ -33,6 +33,16 @@ QUEUE_SIZE = 32
 CASES_SECTION = "Тестовые примеры"
 
 
+def refusal(message: str) -> gr.Error:
+    """A Russian error for input the pipeline cannot take (shown as a toast, returned by the API)."""
+    return gr.Error(message, title="Ошибка", print_exception=False)
+
+
+def warn(message: str) -> None:
+    """A Russian warning toast."""
+    gr.Warning(message, title="Внимание")
+
+
 # -- widgets → Listing ---------------------------------------------------------------------------
 def default_rows() -> list[list[str]]:
     """The attribute table as a new listing starts: the common fields, empty."""
@@ -46,7 +56,7 @@ def _cell(value: Any, row: int) -> str:
         return value.strip()
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f"{value:g}"
-    raise gr.Error(f"Строка {row} таблицы характеристик: ячейка должна быть текстом, получено {value!r}.")
+    raise refusal(f"Строка {row} таблицы характеристик: ячейка должна быть текстом, получено {value!r}.")
 
 
 def attributes_from_table(rows: Any) -> dict[str, str]:
@@ -58,20 +68,20 @@ def attributes_from_table(rows: Any) -> dict[str, str]:
     if rows is None:
         return {}
     if not isinstance(rows, list):
-        raise gr.Error("Таблица характеристик должна быть списком строк «Поле — Значение».")
+        raise refusal("Таблица характеристик должна быть списком строк «Поле — Значение».")
     attributes: dict[str, str] = {}
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, list | tuple) or len(row) != 2:
-            raise gr.Error(
+            raise refusal(
                 f"Строка {number} таблицы характеристик: нужны ровно две ячейки — «Поле» и «Значение»."
             )
         key, value = _cell(row[0], number), _cell(row[1], number)
         if not value:
             continue
         if not key:
-            raise gr.Error(f"Строка {number} таблицы характеристик: у значения «{value}» нет названия поля.")
+            raise refusal(f"Строка {number} таблицы характеристик: у значения «{value}» нет названия поля.")
         if key in attributes:
-            raise gr.Error(f"Поле «{key}» указано в таблице дважды (строка {number}).")
+            raise refusal(f"Поле «{key}» указано в таблице дважды (строка {number}).")
         attributes[key] = value
     return attributes
 
@@ -79,9 +89,9 @@ def attributes_from_table(rows: Any) -> dict[str, str]:
 def listing_from_inputs(files: Sequence[str] | None, rows: Any, text: str | None) -> Listing:
     """A Listing from the widgets' values (uploaded file paths in upload order, table rows, free text)."""
     if files is not None and (isinstance(files, str) or not all(isinstance(f, str) for f in files)):
-        raise gr.Error("Фото должны приходить списком загруженных файлов.")
+        raise refusal("Фото должны приходить списком загруженных файлов.")
     if text is not None and not isinstance(text, str):
-        raise gr.Error("Текст объявления должен быть строкой.")
+        raise refusal("Текст объявления должен быть строкой.")
     return Listing(
         images=[Path(f) for f in files or []], attributes=attributes_from_table(rows), text=text or ""
     )
@@ -121,7 +131,7 @@ class Actions:
         """The gallery in upload order, captioned with the numbers messages use; warns past the limit."""
         files = files or []
         if len(files) > self.limits.max_images:
-            gr.Warning(
+            warn(
                 f"Загружено {len(files)} фото — допустимо не больше {self.limits.max_images}. "
                 "Удалите лишние, иначе объявление будет отклонено."
             )
@@ -157,7 +167,7 @@ class Actions:
         """Run the listing through every chosen checkpoint: [{"name", "result"}] (the `/compare` endpoint)."""
         names = list(dict.fromkeys(names or []))
         if len(names) < 2:
-            raise gr.Error("Выберите хотя бы две модели для сравнения.")
+            raise refusal("Выберите хотя бы две модели для сравнения.")
         listing = listing_from_inputs(files, rows, text)
         results = self.pipeline.compare(listing, names, progress=progress_reporter(progress))
         return [
@@ -187,11 +197,11 @@ class Actions:
         """Download a checkpoint's weights, then refresh every model list (the `/download` endpoint)."""
         known = [c.name for c in self.pipeline.checkpoints()]
         if name not in known:
-            raise gr.Error(f"Неизвестная модель «{name}». Доступные модели: {', '.join(known)}.")
+            raise refusal(f"Неизвестная модель «{name}». Доступные модели: {', '.join(known)}.")
         try:
             download(name, self.pipeline.settings, progress=progress_reporter(progress))
         except DownloadError as error:  # offline or a hub failure: a Russian message, not a traceback
-            gr.Warning(str(error))
+            warn(str(error))
             message = f"Не удалось скачать «{name}»: {error}"
         else:
             message = f"Модель «{name}» скачана и готова к работе."
@@ -221,7 +231,7 @@ class Actions:
 def show_result(result: dict[str, Any], stage_names: dict[str, str]) -> tuple[Any, ...]:
     """Every result widget's value from a Result's JSON."""
     if result.get("status") != "ok":
-        gr.Warning(
+        warn(
             app_view.STATUS_TITLES.get(result.get("status", "error"), "")
             + ": "
             + "; ".join(result.get("reasons") or [])
@@ -249,8 +259,11 @@ def launch_options(settings: Settings) -> dict[str, Any]:
 
 
 # -- the interface -------------------------------------------------------------------------------
-def _table(headers: list[str], label: str) -> gr.Dataframe:
-    return gr.Dataframe(headers=headers, value=[], label=label, interactive=False, wrap=True, type="array")
+def _table(headers: list[str], label: str, **options: Any) -> gr.Dataframe:
+    """A read-only results table."""
+    return gr.Dataframe(
+        headers=headers, value=[], label=label, interactive=False, wrap=True, type="array", **options
+    )
 
 
 def build_demo(pipeline: Pipeline) -> gr.Blocks:
@@ -300,7 +313,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                     headers=ATTRIBUTE_HEADERS,
                     datatype=["str", "str"],
                     type="array",
-                    column_count=2,
+                    column_count=(2, "fixed"),  # type: ignore[arg-type] — Gradio 6.31 ignores column_limits
                     interactive=True,
                     label="Характеристики (строки можно добавлять)",
                     elem_id="attributes",
@@ -330,7 +343,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                             allow_custom_value=True,
                             elem_id="multi-checkpoint",
                         )
-                    offer = gr.Markdown(visible=False)
+                    offer = gr.Markdown(visible=False, elem_id="download-offer")
                     download_button = gr.Button(visible=False, variant="secondary")
                     pending = gr.Textbox(visible=False, label="Модель для загрузки")
                     generate = gr.Button("Сгенерировать", variant="primary", elem_id="generate-button")
@@ -340,7 +353,11 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                     )
                     route = gr.Markdown(elem_id="route")
                     with gr.Accordion("Модерация", open=True):
-                        moderation = _table(app_view.MODERATION_HEADERS, "Проверки")
+                        moderation = _table(
+                            app_view.MODERATION_HEADERS,
+                            "Проверки",
+                            column_widths=["18%", "8%", "14%", "9%", "41%", "10%"],
+                        )
                     with gr.Accordion("Оценки качества", open=True):
                         scores = _table(app_view.SCORE_HEADERS, "Оценки")
                         unavailable = gr.Markdown()
@@ -358,13 +375,10 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                         elem_id="compare-checkpoints",
                     )
                     run_compare = gr.Button("Сравнить", variant="primary", elem_id="compare-button")
-                    comparison = gr.Dataframe(
-                        headers=app_view.compare_headers(),
-                        value=[],
-                        type="array",
-                        interactive=False,
-                        wrap=True,
-                        label="Сравнение",
+                    comparison = _table(
+                        app_view.compare_headers(),
+                        "Сравнение",
+                        column_widths=app_view.compare_widths(),
                         elem_id="comparison",
                     )
                     with gr.Accordion("Результаты в JSON", open=False):

@@ -10,21 +10,24 @@ from typing import Any
 NOT_AVAILABLE = "недоступно"
 
 STATUS_TITLES = {
-    "ok": "✅ Описание готово",
-    "rejected": "⛔ Объявление отклонено",
-    "error": "❗ Не удалось сгенерировать описание",
+    "ok": "Описание готово",
+    "rejected": "Объявление отклонено",
+    "error": "Не удалось сгенерировать описание",
 }
 
 VERDICTS = {
-    "pass": "✅ пройдена",
-    "ok": "✅ пройдена",
-    "warn": "⚠️ предупреждение",
-    "warning": "⚠️ предупреждение",
-    "reject": "⛔ отклонено",
-    "rejected": "⛔ отклонено",
-    "fail": "⛔ отклонено",
-    "unavailable": "— недоступна",
-    "skipped": "— пропущена",
+    "pass": "пройдена",
+    "warn": "предупреждение",
+    "reject": "ОТКЛОНЕНО",
+    "unavailable": "недоступна",
+}
+
+CHECKS = {
+    "nudity": "Откровенные фото (NudeNet)",
+    "obscenity": "Мат",
+    "contacts": "Контакты и ссылки",
+    "toxicity": "Токсичность (нейросеть)",
+    "photo_text_match": "Фото соответствует тексту (ruCLIP)",
 }
 
 DIVERSITY = {
@@ -42,6 +45,8 @@ SCORES = {
     "coverage": "Покрытие признаков",
     "confidence": "Уверенность",
 }
+
+STATUS_SHORT = {"ok": "готово", "rejected": "отклонено", "error": "ошибка"}
 
 MODERATION_HEADERS = ["Проверка", "Фото", "Вердикт", "Оценка", "Причина", "Время, с"]
 MASKING_HEADERS = ["Токен", "Значение", "В тексте"]
@@ -130,7 +135,7 @@ def moderation_rows(result: dict[str, Any]) -> list[list[str]]:
         verdict = str(check.get("verdict", ""))
         rows.append(
             [
-                str(check.get("name", "")),
+                CHECKS.get(str(check.get("name", "")), str(check.get("name", ""))),
                 _photo_cell(check.get("photo")),
                 VERDICTS.get(verdict, verdict),
                 _number(check.get("score")),
@@ -200,22 +205,28 @@ def score_text(scores: dict[str, Any], key: str) -> str:
 
 
 def score_rows(result: dict[str, Any]) -> list[list[str]]:
-    """Every known score, "недоступно" where its model is missing."""
+    """Every known score, "недоступно" where its model is missing; none if the run stopped before scoring."""
     scores = result.get("scores") or {}
+    if not scores:
+        return []
     return [[label, score_text(scores, key)] for key, label in SCORES.items()]
 
 
 def unavailable_markdown(result: dict[str, Any]) -> str:
     """Why some checks or scores are unavailable and how to get the missing models."""
     unavailable = (result.get("scores") or {}).get("unavailable") or {}
-    if not unavailable:
-        return ""
-    return "**Недоступно:**\n" + _bullets([f"{name}: {message}" for name, message in unavailable.items()])
+    messages = list(dict.fromkeys(str(message) for message in unavailable.values()))
+    return "**Почему недоступно:**\n" + _bullets(messages) if messages else ""
 
 
 def compare_headers() -> list[str]:
     """Columns of the side-by-side comparison table."""
     return COMPARE_FIXED_HEADERS + list(SCORES.values())
+
+
+def compare_widths() -> list[str]:
+    """Column widths of the comparison table: a wide text column, the table scrolls sideways."""
+    return ["170px", "100px", "440px", "80px"] + ["140px"] * len(SCORES)
 
 
 def compare_rows(entries: list[dict[str, Any]]) -> list[list[str]]:
@@ -230,7 +241,7 @@ def compare_rows(entries: list[dict[str, Any]]) -> list[list[str]]:
         total = (result.get("timings") or {}).get("total")
         scores = result.get("scores") or {}
         rows.append(
-            [model, STATUS_TITLES.get(status, status), text, _number(total, 2)]
+            [model, STATUS_SHORT.get(status, status), text, _number(total, 2)]
             + [score_text(scores, key) for key in SCORES]
         )
     return rows

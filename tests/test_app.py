@@ -88,7 +88,7 @@ def test_result_view_of_a_real_run(text_only_result: dict) -> None:
     status, text, route, moderation, masking, removed, scores, unavailable, timings = app.show_result(
         text_only_result, {"generate": "Генерация описания"}
     )
-    assert status.startswith("### ✅")
+    assert status.startswith("### Описание готово")
     assert "350" in text
     assert "только текст" in route
     assert ["<PRICE>", "350", "восстановлен"] in masking

@@ -8,6 +8,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -15,9 +16,12 @@ from PIL import Image
 
 import app
 from pipeline import Pipeline, Settings
-from pipeline.settings import PROJECT_ROOT
+from pipeline.settings import PROJECT_ROOT, Limits
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+UPLOAD_LIMIT = 1_000_000  # bytes per photo; small so that the test can exceed it cheaply
 
 
 def free_port() -> int:
@@ -34,7 +38,8 @@ def app_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     for manifest in (PROJECT_ROOT / "checkpoints").glob("*/checkpoint.json"):
         (checkpoints / manifest.parent.name).mkdir()
         shutil.copy(manifest, checkpoints / manifest.parent.name)
-    return Settings(models_dir=tmp_path_factory.mktemp("models"), checkpoints_dir=checkpoints)
+    limits = Limits(max_image_bytes=UPLOAD_LIMIT)
+    return Settings(models_dir=tmp_path_factory.mktemp("models"), checkpoints_dir=checkpoints, limits=limits)
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +117,32 @@ def test_eleven_images_are_refused(client: Client, tmp_path: Path) -> None:
     result = generate(client, files, {"Цена": "100"})
     assert result["status"] == "rejected"
     assert any("11" in reason and "10" in reason for reason in result["reasons"]), result["reasons"]
+
+
+def test_a_photo_over_the_size_limit_is_refused_by_the_server(app_url: str, tmp_path: Path) -> None:
+    big = tmp_path / "big.png"
+    Image.frombytes("RGB", (700, 600), os.urandom(700 * 600 * 3)).save(big)
+    assert big.stat().st_size > UPLOAD_LIMIT
+    with big.open("rb") as handle:
+        refused = httpx.post(f"{app_url}gradio_api/upload", files={"files": handle})
+    assert refused.status_code == 413
+    small = photo(tmp_path, "small.jpg", (1, 2, 3))
+    with open(small, "rb") as handle:
+        accepted = httpx.post(f"{app_url}gradio_api/upload", files={"files": handle})
+    assert accepted.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        (PROJECT_ROOT / "app.py", 403),
+        (PROJECT_ROOT / "checkpoints" / "template" / "checkpoint.json", 403),
+        (PROJECT_ROOT / "pyproject.toml", 403),
+        (next(PROJECT_ROOT.glob("test_cases/*/*.jpg")), 200),
+    ],
+)
+def test_only_the_test_cases_are_served(app_url: str, path: Path, status: int) -> None:
+    assert httpx.get(f"{app_url}gradio_api/file={path}").status_code == status
 
 
 @pytest.mark.parametrize("name", ["../../etc", "/etc/passwd", "template/../../models"])
