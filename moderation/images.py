@@ -70,7 +70,8 @@ def letterbox(image: Image.Image, side: int) -> tuple[np.ndarray, float]:
     width, height = image.size
     factor = max(width, height) / side
     size = (max(1, round(width / factor)), max(1, round(height / factor)))
-    resized = image.convert("RGB").resize(size, Image.Resampling.BILINEAR)
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    resized = rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0)
     canvas = np.zeros((side, side, 3), dtype=np.float32)
     canvas[: size[1], : size[0]] = np.asarray(resized, dtype=np.float32) / 255.0
     return canvas.transpose(2, 0, 1), factor
