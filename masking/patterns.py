@@ -25,6 +25,8 @@ LETTER_AFTER = r"(?![^\W\d_])"
 MULTIPLIER = r"(?i:тыс|тысяч[аи]?|млн|млрд)" + DOT + r"|(?<=\d)[кКkK]" + LETTER_AFTER
 ENDING = r"-(?:х|ти|ми|мя|ух|ёх|ех|й|я|е|го|му|м|ой|ий|ый|ая|ое|ые|ых|им|ом)" + LETTER_AFTER
 SIGN = r"(?:[<>≤≥≈±+$€£№#]|(?<![\w.,])[-\u2212](?=\d))"
+# "iPhone 13 128 ГБ" is a model and a memory size, not 13 128 gigabytes.
+NOT_MEMORY = rf"(?!{SPACE}?(?i:гб|gb|тб|tb)(?![^\W\d_]))"
 SIZE_LETTERS = r"(?-i:(?:[2-9]|X{1,4})?(?:XS|S|M|L)|XS|[2-9]?XL)"
 
 
@@ -122,7 +124,7 @@ def patterns() -> Patterns:
     bmp, astral = digit_chars()
     digit = rf"(?:[{bmp}]|(?=[\U00010000-\U0010ffff])[{astral}])"
     number = (
-        rf"(?:{digit}{{1,3}}(?:{SPACE}{digit}{{3}}(?!{digit}))+|{digit}+)"
+        rf"(?:{digit}{{1,3}}(?:{SPACE}{digit}{{3}}(?!{digit}){NOT_MEMORY})+|{digit}+)"
         rf"(?:[.,:/]{digit}+)*"
     )
     rng = rf"{number}(?:{SPACE}?(?:{DASH}|{TIMES}){SPACE}?{number})*"

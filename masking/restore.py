@@ -147,9 +147,7 @@ def restore(text: str, values: dict[str, str], source_text: str | None = None) -
             if value is not None:
                 result.restored.append(f"<{name}>")
                 if unit and pat.unit_tail.search(value):
-                    pos = unit.end()  # "<PRICE> руб." when the value already says "5000 руб."
-                    if unit.group().endswith(".") and not value.endswith("."):
-                        value += "."
+                    pos = _keep_final_dot(text, unit.end())  # "<PRICE> руб." when the value has "руб."
                 if value.endswith(".") and text.startswith(".", pos):
                     value = value[:-1]
                 out.append(value)

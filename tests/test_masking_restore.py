@@ -35,6 +35,8 @@ VALUES = {
         ("Цена <PRICE_2> руб. Торг.", "Цена 5000 руб. Торг."),
         ("Всего <QUANTITY> шт.", "Всего 3 шт."),
         ("Цена <PRICE> ₽", "Цена 5 000 ₽"),
+        ("Цена <PRICE> руб. за штуку", "Цена 5 000 ₽ за штуку"),
+        ("Цена <PRICE> руб.", "Цена 5 000 ₽."),
     ],
 )
 def test_tokens_are_restored_verbatim(model_text: str, expected: str) -> None:
