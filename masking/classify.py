@@ -24,6 +24,8 @@ CONTEXT_WORDS = 3  # how many words before a number may name it
 CONTEXT_CHARS = 60
 _CLAUSE_ENDS = (". ", "! ", "? ", "; ", ".\n", "\n")
 _RANGE = re.compile(f"{DASH}|{TIMES}")
+_PRODUCT = re.compile(TIMES)
+_YEAR_UNITS = frozenset(map(normalize_unit, YEAR_UNITS))
 
 
 def words_before(text: str, start: int, since: int = 0) -> list[str]:
@@ -72,7 +74,7 @@ def classify(match: re.Match[str], text: str, since: int = 0, field: str | None 
         return PHONE
     unit = _unit_of(match.group("unit")) if match.group("unit") else None
     allowed = unit_types().get(unit) if unit else None
-    if unit in YEAR_UNITS and _year_like(match.group("num")):
+    if unit in _YEAR_UNITS and _year_like(match.group("num")):
         return YEAR
     if allowed and len(allowed) == 1:
         return allowed[0]
@@ -93,6 +95,6 @@ def classify(match: re.Match[str], text: str, since: int = 0, field: str | None 
         return PRICE
     if nearest in YEAR_PREPOSITIONS and _year_like(match.group("num")):
         return YEAR
-    if match.group("paren"):
-        return SIZE
+    if match.group("paren") or _PRODUCT.search(match.group("num")):
+        return SIZE  # "30 (19 см)", "30*25*10"
     return UNKNOWN

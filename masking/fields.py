@@ -48,6 +48,14 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         "бедро",
         "стопа",
         "стелька",
+        "пог",
+        "пот",
+        "поб",
+        "р",
+        "eu",
+        "us",
+        "uk",
+        "ru",
         "size",
     ),
     "PERCENT": ("процент", "скидка"),
@@ -124,7 +132,8 @@ UNITS: dict[tuple[str, ...], tuple[str, ...]] = {
     ),
     ("VOLUME",): ("л", "л.", "литр", "литра", "литров", "мл", "мл.", "ml", "cc", "куб", "куб."),
     ("MEMORY",): ("гб", "тб", "мб", "gb", "tb", "mb", "гигабайт", "гигабайта", "терабайт", "терабайта"),
-    ("DIAGONAL",): ("дюйм", "дюйма", "дюймов", "″", "inch"),
+    ("DIAGONAL",): ("дюйм", "дюйма", "дюймов", "″", '"', "inch"),
+    ("YEAR",): ("г.в.", "гг.", "г. в."),
     ("AREA",): ("м²", "м2", "кв.м", "кв. м", "кв.м.", "кв м", "сот", "сот.", "соток", "сотки", "га"),
     ("MILEAGE", "LENGTH"): ("км", "km"),
     ("LENGTH", "SIZE", "WIDTH", "HEIGHT", "DIAMETER", "DIAGONAL"): (
@@ -150,7 +159,6 @@ UNITS: dict[tuple[str, ...], tuple[str, ...]] = {
         "год",
         "года",
         "лет",
-        "г.в.",
         "мес",
         "мес.",
         "месяц",
@@ -176,7 +184,7 @@ UNITS: dict[tuple[str, ...], tuple[str, ...]] = {
 }
 
 # Units after a four-digit 1900–2099 number that make it a year ("2019 г.", "2019 года").
-YEAR_UNITS = frozenset({"г", "г.", "гг", "гг.", "год", "года", "году", "г.в."})
+YEAR_UNITS = frozenset({"г", "г.", "год", "года", "году"})
 # Prepositions that hint an age when directly before a time unit ("на 1-2 года", "от 3 лет").
 AGE_PREPOSITIONS = frozenset({"на", "от", "до", "для"})
 # Prepositions that hint a price when directly before a bare number ("отдам за 500").
