@@ -1,15 +1,25 @@
-"""BERTScore F1 of the generated text against the seller's input, with a local multilingual BERT.
+"""BERTScore of the generated text against the seller's input, with a local multilingual BERT.
 
 Uses the `bert-score` package with `models/bert-base-multilingual-cased` and layer 9 (the package's
 default model and layer for Russian). One BERTScorer per folder is built on first use and reused
 across requests; `bert_score` itself (pandas, matplotlib) is imported only then.
+
+A text longer than the model's 512 tokens is not cut: it is embedded in sentence-aligned chunks that
+each fit, and the greedy matching runs over the tokens of all chunks. A text that fits is one chunk,
+which is exactly what `BERTScorer.score` computes.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import torch
+from razdel import sentenize
 
 from pipeline.hub import is_present, model_dir
 from pipeline.settings import Settings
@@ -22,13 +32,22 @@ BERTSCORE_MODEL = "bert-base-multilingual-cased"
 BERTSCORE_LAYER = 9
 
 
+@dataclass(frozen=True)
+class BertScore:
+    """Precision (candidate tokens found in the reference), recall (the other way) and their F1."""
+
+    precision: float
+    recall: float
+    f1: float
+
+
 @lru_cache(maxsize=2)
 def _scorer(folder: Path, device: str) -> BERTScorer:
     from bert_score import BERTScorer
 
     scorer = BERTScorer(model_type=str(folder), num_layers=BERTSCORE_LAYER, device=device)
-    # bert_score truncates at the tokenizer's model_max_length; a folder whose tokenizer config
-    # lacks it would overflow the position embeddings, so cap it at what the model can read.
+    # Chunks are sized by the tokenizer's model_max_length; a folder whose tokenizer config lacks it
+    # would overflow the position embeddings, so cap it at what the model can read.
     positions = scorer._model.config.max_position_embeddings
     scorer._tokenizer.model_max_length = min(scorer._tokenizer.model_max_length, positions)
     return scorer
@@ -42,13 +61,55 @@ def load_bertscorer(settings: Settings | None = None) -> BERTScorer | None:
     return _scorer(model_dir(BERTSCORE_MODEL, settings).resolve(), resolve_device(settings.device))
 
 
-def bertscore_f1(candidate: str, reference: str, settings: Settings | None = None) -> float | None:
-    """BERTScore F1 (no idf, no baseline rescaling) of `candidate` against `reference`.
+def chunks(text: str, count_tokens: Callable[[str], int], limit: int) -> list[str]:
+    """Split `text` into pieces of at most `limit` tokens: whole sentences packed together, a sentence
+    longer than the limit split between words. A text that fits is returned as one piece."""
+    text = text.strip()
+    if count_tokens(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in sentenize(text):
+        units = [sentence.text] if count_tokens(sentence.text) <= limit else sentence.text.split()
+        for unit in units:
+            joined = f"{current} {unit}".strip()
+            if current and count_tokens(joined) > limit:
+                pieces.append(current)
+                joined = unit
+            current = joined
+    return [*pieces, current] if current else pieces
 
-    None when the model is missing. Texts longer than the model's 512 tokens are cut at 512.
-    """
+
+def _token_vectors(scorer: BERTScorer, text: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Layer-9 vectors of all tokens of all chunks, shape (1, T, dim), and their weights (1, T):
+    1 for word pieces, 0 for [CLS]/[SEP] (the package's weights without idf)."""
+    from bert_score.utils import get_bert_embedding
+
+    tokenizer = scorer._tokenizer
+    weights = defaultdict(lambda: 1.0, {tokenizer.sep_token_id: 0.0, tokenizer.cls_token_id: 0.0})
+    pieces = chunks(text, lambda t: len(tokenizer.tokenize(t)), tokenizer.model_max_length - 2)
+    vectors, mask, idf = get_bert_embedding(pieces, scorer._model, tokenizer, weights, device=scorer.device)
+    keep = mask.bool().cpu()
+    return vectors.cpu()[keep].unsqueeze(0), idf[keep].unsqueeze(0)
+
+
+def bertscore(candidate: str, reference: str, settings: Settings | None = None) -> BertScore | None:
+    """BERTScore (no idf, no baseline rescaling) of `candidate` against `reference`; None when the
+    model is missing."""
+    from bert_score.utils import greedy_cos_idf
+
     scorer = load_bertscorer(settings)
     if scorer is None:
         return None
-    _, _, f1 = scorer.score([candidate], [reference])
-    return float(f1[0])
+    ref, ref_weights = _token_vectors(scorer, reference)
+    hyp, hyp_weights = _token_vectors(scorer, candidate)
+    ref_mask = torch.ones(ref_weights.shape, dtype=torch.long)
+    hyp_mask = torch.ones(hyp_weights.shape, dtype=torch.long)
+    precision, recall, f1 = greedy_cos_idf(ref, ref_mask, ref_weights, hyp, hyp_mask, hyp_weights)
+    return BertScore(float(precision[0]), float(recall[0]), float(f1[0]))
+
+
+def bertscore_f1(candidate: str, reference: str, settings: Settings | None = None) -> float | None:
+    """BERTScore F1 of `candidate` against `reference`; None when the model is missing."""
+    score = bertscore(candidate, reference, settings)
+    return None if score is None else score.f1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,15 @@ from transformers import AutoModel, AutoTokenizer
 
 from pipeline.settings import Settings
 from scoring import compute_scores
-from scoring.bertscore import BERTSCORE_LAYER, BERTSCORE_MODEL, _scorer, bertscore_f1, load_bertscorer
+from scoring.bertscore import (
+    BERTSCORE_LAYER,
+    BERTSCORE_MODEL,
+    _scorer,
+    bertscore,
+    bertscore_f1,
+    chunks,
+    load_bertscorer,
+)
 from tests.tiny_bert import make_tiny_bert
 
 REFERENCE = "Цена: 350\nПродаю красное летнее платье, хлопок, размер 44. Состояние отличное."
@@ -59,23 +68,56 @@ def test_identical_text_scores_one_and_unrelated_lower(settings: Settings) -> No
 
 
 def test_one_scorer_is_reused_across_requests(settings: Settings) -> None:
-    _scorer.cache_clear()
     first = load_bertscorer(settings)
+    loads = _scorer.cache_info().misses
     for _ in range(3):
         bertscore_f1(CANDIDATE, REFERENCE, settings)
     assert load_bertscorer(settings) is first
-    assert _scorer.cache_info().misses == 1
+    assert _scorer.cache_info().misses == loads
 
 
-def test_texts_longer_than_the_model_are_cut_not_crashed(tmp_path: Path) -> None:
-    models = tmp_path / "models"
+def test_a_text_that_fits_scores_as_the_package_does(settings: Settings) -> None:
+    scorer = load_bertscorer(settings)
+    assert scorer is not None
+    _, _, package_f1 = scorer.score([CANDIDATE], [REFERENCE])
+    assert bertscore_f1(CANDIDATE, REFERENCE, settings) == pytest.approx(float(package_f1[0]), abs=1e-5)
+
+
+def _words(count: int) -> Callable[[str], int]:
+    return lambda text: len(text.split()) * count
+
+
+def test_chunks_keep_sentences_whole_and_fit_the_limit() -> None:
+    text = "Первое предложение тут. Второе чуть длиннее первого. Третье! " + " ".join(["слово"] * 12) + "."
+    assert chunks("Коротко и ясно.", _words(1), 10) == ["Коротко и ясно."]
+    pieces = chunks(text, _words(1), 10)
+    assert all(len(p.split()) <= 10 for p in pieces)
+    assert " ".join(pieces).split() == text.split()
+    assert pieces[0].startswith("Первое предложение тут. Второе чуть длиннее первого. Третье!")
+
+
+@pytest.fixture(scope="module")
+def short_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A tiny BERT that reads only 64 positions and whose tokenizer config does not say so."""
+    models = tmp_path_factory.mktemp("short")
     folder = make_tiny_bert(models / BERTSCORE_MODEL, layers=BERTSCORE_LAYER, max_positions=64)
     config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
-    del config["model_max_length"]  # as in a folder whose tokenizer config lacks the limit
+    del config["model_max_length"]
     (folder / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
-    short = Settings(models_dir=models, device="cpu")
-    value = bertscore_f1(CANDIDATE * 10, REFERENCE * 10, short)
-    assert value is not None and 0.0 < value <= 1.0
+    return Settings(models_dir=models, device="cpu")
+
+
+def test_long_reference_is_read_to_the_end_not_cut(short_settings: Settings) -> None:
+    filler = "Продаю стулья из дерева, состояние хорошее, самовывоз. " * 2
+    reference = f"{filler}{filler}{filler}{CANDIDATE}"
+    scorer = load_bertscorer(short_settings)
+    assert scorer is not None
+    assert len(scorer._tokenizer.tokenize(reference)) > 3 * 64  # far beyond what the model reads at once
+    score = bertscore(CANDIDATE, reference, short_settings)
+    assert score is not None
+    # Every candidate token is found in the reference's last sentence, which a cut at 64 tokens drops.
+    assert score.precision == pytest.approx(1.0, abs=1e-5)
+    assert score.recall < 0.99
 
 
 def test_compute_scores_reports_f1_against_attributes_and_text(settings: Settings) -> None:
