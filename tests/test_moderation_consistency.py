@@ -132,3 +132,23 @@ def test_wiring_with_a_tiny_ruclip_ranks_the_real_embeddings(tiny_ruclip_setting
     ]
     (text_check,) = [c for c in checks if c.name == "text_photos_match"]
     assert text_check.verdict == ("reject" if min(expected) > config.match_top_k else "pass")
+
+
+def test_category_prompts_are_encoded_once_per_model(
+    tiny_ruclip_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = load_ruclip(tiny_ruclip_settings)
+    encoded: list[list[str]] = []
+    real_encode = model.encode_texts
+
+    def recording_encode(texts, *args, **kwargs):
+        encoded.append(list(texts))
+        return real_encode(texts, *args, **kwargs)
+
+    monkeypatch.setattr(model, "encode_texts", recording_encode)
+    photos = _photos(1)
+    for text in ("Платье красное", "Кроссовки белые"):
+        check_consistency(photos, text, PhotoEmbeddings(model, [photos[0].image]), ModerationConfig())
+    prompt_batches = [batch for batch in encoded if "обувь" in batch]
+    assert len(prompt_batches) == 1
+    assert ["Платье красное"] in encoded and ["Кроссовки белые"] in encoded

@@ -51,6 +51,15 @@ def test_missing_model_is_unavailable_with_download_command(empty_models_setting
     assert check.details["download"] == "python -m pipeline download rubert-tiny-toxicity"
 
 
+def test_folder_without_weights_is_unavailable_not_a_crash(tmp_path: Path) -> None:
+    settings = make_tiny_toxicity(tmp_path / "models", {"non-toxic": 5.0})
+    (settings.models_dir / "rubert-tiny-toxicity" / "model.safetensors").unlink()
+    check = check_toxicity("Отличная куртка.", settings, CONFIG)
+    assert check.verdict == "unavailable"
+    assert "не загружается" in check.reason_ru
+    assert "python -m pipeline download rubert-tiny-toxicity" in check.reason_ru
+
+
 def test_toxicity_formula() -> None:
     probs = {"non-toxic": 0.8, "insult": 0.1, "obscenity": 0.0, "threat": 0.0, "dangerous": 0.25}
     assert toxicity(probs) == pytest.approx(1 - 0.8 * 0.75)

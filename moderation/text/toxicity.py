@@ -74,16 +74,27 @@ def sentences(text: str) -> list[str]:
     return [s.text for s in sentenize(text) if s.text.strip()]
 
 
+def _unavailable(reason: str) -> Check:
+    return Check(CHECK_NAME, "unavailable", None, reason, {"download": hub.download_command(MODEL_NAME)})
+
+
 def check_toxicity(text: str, settings: Settings, config: ModerationConfig) -> Check:
     """Toxicity of the worst sentence: reject or warn above the thresholds; unavailable without the model."""
     if not hub.is_present(MODEL_NAME, settings):
-        details = {"download": hub.download_command(MODEL_NAME)}
-        return Check(CHECK_NAME, "unavailable", None, hub.missing_message(MODEL_NAME), details)
+        return _unavailable(hub.missing_message(MODEL_NAME))
     parts = sentences(text)
     if not parts:
         return Check(CHECK_NAME, "pass", None, "", {"sentences": 0})
     device = resolve_device(settings.device)
-    probs = label_probabilities(parts, hub.model_dir(MODEL_NAME, settings), config, device)
+    folder = hub.model_dir(MODEL_NAME, settings)
+    try:
+        probs = label_probabilities(parts, folder, config, device)
+    except (OSError, ValueError) as error:
+        cause = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        command = hub.download_command(MODEL_NAME)
+        return _unavailable(
+            f"недоступно: модель {MODEL_NAME} не загружается ({cause}) — выполните `{command}`"
+        )
     scores = [toxicity(p) for p in probs]
     worst = max(range(len(parts)), key=scores.__getitem__)
     score = round(scores[worst], 4)
