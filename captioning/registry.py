@@ -48,6 +48,7 @@ KINDS: dict[str, Loader] = {
     "template": _lazy("captioning.template"),
     "encoder-decoder": _lazy("captioning.encoder_decoder"),
     "vlm": _lazy("captioning.vlm"),
+    "prefix": _lazy("captioning.prefix"),
 }
 
 

@@ -1,0 +1,245 @@
+"""Training data for the prefix captioner: a JSONL file of listings, masking, and the photo feature cache.
+
+One listing per line: `{"images": [paths], "attributes": {...}, "text": "...", "description": "..."}`;
+photo paths may be relative to the JSONL file. A bad line (not JSON, a missing or unreadable photo, an
+empty description, …) is reported with its number and a Russian reason and skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from PIL import Image, UnidentifiedImageError
+from safetensors.torch import load_file, save_file
+
+from captioning.base import DiversityLabel
+from masking import mask
+from masking.types import MaskedListing
+from pipeline.diversity import classify
+
+_TOKEN = re.compile(r"<([A-Z]+(?:_[A-Z]+)*)(?:_(\d+))?>")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One good listing from the JSONL file (photo paths resolved)."""
+
+    line: int
+    images: tuple[Path, ...]
+    attributes: dict[str, str]
+    text: str
+    description: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as a JSONL object with absolute photo paths."""
+        return {
+            "images": [str(p) for p in self.images],
+            "attributes": self.attributes,
+            "text": self.text,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A skipped line and why (Russian)."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"строка {self.line}: {self.reason}"
+
+
+class RowError(ValueError):
+    """Raised while checking one line; the message is the Russian reason."""
+
+
+def _photo(value: object, base: Path) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise RowError("путь к фото должен быть непустой строкой")
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else base / path
+    if not path.is_file():
+        raise RowError(f"нет фото {value}")
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise RowError(f"фото {value} не читается ({error})") from error
+    return path.resolve()
+
+
+def parse_row(line: int, raw: str, base: Path, max_images: int) -> Row:
+    """Check one JSONL line; RowError with the Russian reason when it can't be used."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise RowError(f"не JSON ({error.msg})") from error
+    if not isinstance(data, dict):
+        raise RowError("нужен JSON-объект")
+    images = data.get("images", [])
+    if not isinstance(images, list):
+        raise RowError("поле images должно быть списком путей")
+    if len(images) > max_images:
+        raise RowError(f"{len(images)} фото, модель принимает не больше {max_images}")
+    attributes = data.get("attributes", {})
+    if not isinstance(attributes, dict) or not all(
+        isinstance(k, str) and isinstance(v, str | int | float) for k, v in attributes.items()
+    ):
+        raise RowError("поле attributes должно быть объектом «название: значение»")
+    text = data.get("text", "")
+    if not isinstance(text, str):
+        raise RowError("поле text должно быть строкой")
+    description = data.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise RowError("пустое описание (description)")
+    photos = tuple(_photo(value, base) for value in images)
+    return Row(line, photos, {k: str(v) for k, v in attributes.items()}, text, description.strip())
+
+
+def read_rows(path: Path, max_images: int = 10) -> tuple[list[Row], list[BadRow]]:
+    """Good rows and the bad lines of a JSONL file (blank lines are ignored)."""
+    rows: list[Row] = []
+    bad: list[BadRow] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                rows.append(parse_row(number, raw, path.parent, max_images))
+            except RowError as error:
+                bad.append(BadRow(number, str(error)))
+    return rows, bad
+
+
+def mask_target(masked: MaskedListing, attributes: dict[str, str], description: str) -> str:
+    """The description with numbers as the input's tokens: a value the input has gets the input's token;
+    a number the input lacks gets a fresh token of its type that has no value (restore erases it)."""
+    own = mask(attributes, description)
+    by_value: dict[str, list[str]] = {}
+    for token, value in masked.values.items():
+        by_value.setdefault(value.strip(), []).append(token)
+    used = set(masked.values)
+    renamed: dict[str, str] = {}
+    for token, value in own.values.items():
+        kind = _TOKEN.fullmatch(token)
+        same_kind = [t for t in by_value.get(value.strip(), []) if _kind(t) == _kind(token)]
+        candidates = same_kind or by_value.get(value.strip(), [])
+        if candidates:
+            renamed[token] = candidates[0]
+            continue
+        name = kind.group(1) if kind else "UNK_VAL"
+        n = 1
+        while (fresh := f"<{name}>" if n == 1 else f"<{name}_{n}>") in used:
+            n += 1
+        used.add(fresh)
+        renamed[token] = fresh
+    return _TOKEN.sub(lambda m: renamed.get(m.group(), m.group()), own.text)
+
+
+def _kind(token: str) -> str:
+    match = _TOKEN.fullmatch(token)
+    return match.group(1) if match else token
+
+
+@dataclass(frozen=True)
+class Example:
+    """A row ready for training: masked input, masked target and diversity label."""
+
+    row: Row
+    masked: MaskedListing
+    target: str
+    diversity: DiversityLabel
+
+
+def prepare(row: Row) -> Example:
+    """Mask input and target with the same tokens and label the listing with the diversity classifier
+    (text signals; the photo signals need normalised embeddings the trainer does not compute)."""
+    masked = mask(row.attributes, row.text)
+    target = mask_target(masked, row.attributes, row.description)
+    return Example(row, masked, target, classify(row.attributes, row.text).label)
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def tower_key(folder: Path, extra: str = "") -> str:
+    """A short key for a vision tower: its config and the size, start and end of every weights file
+    (reading 600 MB to hash them all would cost more than it protects)."""
+    digest = hashlib.sha256(extra.encode())
+    for path in sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix in (".json", ".bin", ".safetensors")
+    ):
+        digest.update(path.name.encode())
+        digest.update(str(path.stat().st_size).encode())
+        with path.open("rb") as handle:
+            digest.update(handle.read(1 << 20))
+            handle.seek(max(0, path.stat().st_size - (1 << 20)))
+            digest.update(handle.read())
+    return digest.hexdigest()[:16]
+
+
+class FeatureCache:
+    """Unnormalised ruCLIP features of photos, one safetensors file per photo content hash.
+
+    `hits` and `misses` count lookups since creation (a miss runs the vision tower).
+    """
+
+    def __init__(self, folder: Path, tower: Any, key: str) -> None:
+        self.folder = folder / key
+        self.tower = tower
+        self.hits = 0
+        self.misses = 0
+        self._hashes: dict[tuple[Path, int, int], str] = {}
+
+    def _hash(self, path: Path) -> str:
+        stat = path.stat()
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        if key not in self._hashes:
+            self._hashes[key] = file_hash(path)
+        return self._hashes[key]
+
+    def _file(self, digest: str) -> Path:
+        return self.folder / digest[:2] / f"{digest}.safetensors"
+
+    def features(self, paths: Sequence[Path]) -> torch.Tensor:
+        """Features of these photos in order, shape (len(paths), dim); photos not cached are encoded
+        in one batch and written to the cache."""
+        files = [self._file(self._hash(p)) for p in paths]
+        found: dict[int, torch.Tensor] = {}
+        for i, file in enumerate(files):
+            if file.is_file():
+                found[i] = load_file(str(file))["features"]
+        todo = [i for i in range(len(paths)) if i not in found]
+        self.hits += len(found)
+        self.misses += len(todo)
+        if todo:
+            images = []
+            for i in todo:
+                with Image.open(paths[i]) as image:
+                    image.load()
+                    images.append(image.copy())
+            for i, vector in zip(todo, self.tower.encode_images(images, normalize=False), strict=True):
+                found[i] = vector.contiguous()
+                files[i].parent.mkdir(parents=True, exist_ok=True)
+                temporary = files[i].with_suffix(f".{os.getpid()}.tmp")
+                save_file({"features": found[i]}, str(temporary))
+                os.replace(temporary, files[i])
+        if not paths:
+            return torch.empty(0, self.tower.embed_dim)
+        return torch.stack([found[i] for i in range(len(paths))])
