@@ -297,7 +297,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                     file_types=list(limits.allowed_extensions),
                     type="filepath",
                     label=f"Фото (до {limits.max_images}, JPG/PNG/GIF, до "
-                    f"{limits.max_image_bytes // 2**20} МБ каждое)",
+                    f"{limits.max_image_bytes / 2**20:.3g} МБ каждое)",
                     elem_id="photos",
                 )
                 gallery = gr.Gallery(
@@ -375,14 +375,21 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                         elem_id="compare-checkpoints",
                     )
                     run_compare = gr.Button("Сравнить", variant="primary", elem_id="compare-button")
-                    comparison = _table(
-                        app_view.compare_headers(),
-                        "Сравнение",
-                        column_widths=app_view.compare_widths(),
-                        elem_id="comparison",
+                    compare_note = gr.Markdown(
+                        "Все модели получат одно и то же объявление из формы слева. "
+                        "Таблица сравнения появится под формой, на всю ширину страницы.",
+                        elem_id="compare-note",
                     )
-                    with gr.Accordion("Результаты в JSON", open=False):
-                        comparison_json = gr.JSON(label="Results")
+        with gr.Column(visible=False, elem_id="comparison-box") as comparison_box:
+            gr.Markdown("## Сравнение моделей")
+            comparison = _table(
+                app_view.compare_headers(),
+                "Модели на одном объявлении",
+                column_widths=app_view.compare_widths(),
+                elem_id="comparison",
+            )
+            with gr.Accordion("Результаты в JSON", open=False):
+                comparison_json = gr.JSON(label="Results")
 
         listing_inputs = [photos, table, text]
         photos.change(actions.show_photos, photos, gallery, **private)
@@ -420,12 +427,13 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
             [*listing_inputs, chosen],
             comparison_json,
             api_name="compare",
-            show_progress_on=[comparison],
+            show_progress_on=[compare_note],
             **model_events,
         ).success(
-            app_view.compare_rows,
+            lambda entries: (app_view.compare_rows(entries), gr.update(visible=True)),
             comparison_json,
-            comparison,
+            [comparison, comparison_box],
+            scroll_to_output=True,
             **private,
         )
     demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)

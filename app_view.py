@@ -35,21 +35,22 @@ DIVERSITY = {
     "<VARIATIVE>": "несколько вариантов или предметов",
 }
 
+# score key → (label in the scores table, short column header in the comparison table)
 SCORES = {
-    "clip_text_photo_mean": "ruCLIP: описание ↔ фото, среднее",
-    "clip_text_photo_max": "ruCLIP: описание ↔ фото, максимум",
-    "clip_photo_photo_mean": "ruCLIP: фото ↔ фото, среднее",
-    "clip_photo_photo_max": "ruCLIP: фото ↔ фото, максимум",
-    "clip_seller_text_photo_mean": "ruCLIP: текст продавца ↔ фото, среднее",
-    "bertscore_f1": "BERTScore F1",
-    "coverage": "Покрытие признаков",
-    "confidence": "Уверенность",
+    "clip_text_photo_mean": ("ruCLIP: описание ↔ фото, среднее", "CLIP описание↔фото, ср."),
+    "clip_text_photo_max": ("ruCLIP: описание ↔ фото, максимум", "CLIP описание↔фото, макс."),
+    "clip_photo_photo_mean": ("ruCLIP: фото ↔ фото, среднее", "CLIP фото↔фото, ср."),
+    "clip_photo_photo_max": ("ruCLIP: фото ↔ фото, максимум", "CLIP фото↔фото, макс."),
+    "clip_seller_text_photo_mean": ("ruCLIP: текст продавца ↔ фото, среднее", "CLIP продавец↔фото, ср."),
+    "bertscore_f1": ("BERTScore F1", "BERTScore F1"),
+    "coverage": ("Покрытие признаков", "Покрытие признаков"),
+    "confidence": ("Уверенность", "Уверенность"),
 }
 
 STATUS_SHORT = {"ok": "готово", "rejected": "отклонено", "error": "ошибка"}
 
 MODERATION_HEADERS = ["Проверка", "Фото", "Вердикт", "Оценка", "Причина", "Время, с"]
-MASKING_HEADERS = ["Токен", "Значение", "В тексте"]
+MASKING_HEADERS = ["Токен", "Значение", "Откуда", "В описании"]
 TIMING_HEADERS = ["Этап", "Время, с"]
 SCORE_HEADERS = ["Метрика", "Значение"]
 COMPARE_FIXED_HEADERS = ["Модель", "Статус", "Описание", "Время, с"]
@@ -147,18 +148,21 @@ def moderation_rows(result: dict[str, Any]) -> list[list[str]]:
 
 
 def masking_rows(result: dict[str, Any]) -> list[list[str]]:
-    """Token → seller's value, and what became of it in the generated text."""
+    """Token → seller's value, where it came from, and what became of it in the generated text."""
     masking = result.get("masking") or {}
+    values = masking.get("values") or {}
+    sources = masking.get("sources") or {}
     restored = set(masking.get("restored") or [])
-    erased = set(masking.get("erased") or [])
     rows = []
-    for token, value in (masking.get("values") or {}).items():
-        fate = "восстановлен" if token in restored else "стёрт" if token in erased else "не использован"
-        rows.append([str(token), str(value), fate])
+    for token, value in values.items():
+        source = sources.get(token, "")
+        source = "текст продавца" if source == "text" else f"поле «{source}»" if source else "—"
+        fate = "вставлен" if token in restored else "модель не использовала"
+        rows.append([str(token), str(value), source, fate])
     rows.extend(
-        [str(token), "— (нет значения)", "стёрт"]
+        [str(token), "—", "придуман моделью", "стёрт: значения нет"]
         for token in masking.get("erased") or []
-        if token not in (masking.get("values") or {})
+        if token not in values
     )
     return rows
 
@@ -209,7 +213,7 @@ def score_rows(result: dict[str, Any]) -> list[list[str]]:
     scores = result.get("scores") or {}
     if not scores:
         return []
-    return [[label, score_text(scores, key)] for key, label in SCORES.items()]
+    return [[label, score_text(scores, key)] for key, (label, _) in SCORES.items()]
 
 
 def unavailable_markdown(result: dict[str, Any]) -> str:
@@ -221,12 +225,12 @@ def unavailable_markdown(result: dict[str, Any]) -> str:
 
 def compare_headers() -> list[str]:
     """Columns of the side-by-side comparison table."""
-    return COMPARE_FIXED_HEADERS + list(SCORES.values())
+    return COMPARE_FIXED_HEADERS + [short for _, short in SCORES.values()]
 
 
 def compare_widths() -> list[str]:
-    """Column widths of the comparison table: a wide text column, the table scrolls sideways."""
-    return ["170px", "100px", "440px", "80px"] + ["140px"] * len(SCORES)
+    """Column widths of the comparison table (full page width): a wide text column, narrow scores."""
+    return ["12%", "7%", "31%", "6%"] + [f"{44 / len(SCORES):.2f}%"] * len(SCORES)
 
 
 def compare_rows(entries: list[dict[str, Any]]) -> list[list[str]]:

@@ -91,12 +91,12 @@ def test_result_view_of_a_real_run(text_only_result: dict) -> None:
     assert status.startswith("### Описание готово")
     assert "350" in text
     assert "только текст" in route
-    assert ["<PRICE>", "350", "восстановлен"] in masking
+    assert ["<PRICE>", "350", "поле «Цена»", "вставлен"] in masking
     assert removed == "Выдуманных моделью чисел не найдено."
     scores_by_name = dict(scores)
     # no ruCLIP for a text-only listing and no BERTScore model: shown as unavailable, never as a number
-    assert scores_by_name[app_view.SCORES["clip_text_photo_mean"]] == app_view.NOT_AVAILABLE
-    assert scores_by_name[app_view.SCORES["bertscore_f1"]] == app_view.NOT_AVAILABLE
+    assert scores_by_name[app_view.SCORES["clip_text_photo_mean"][0]] == app_view.NOT_AVAILABLE
+    assert scores_by_name[app_view.SCORES["bertscore_f1"][0]] == app_view.NOT_AVAILABLE
     assert "bert" in unavailable.lower()
     assert timings[-1][0] == "Всего"
     assert ["Генерация описания", f"{text_only_result['timings']['generate']:.2f}"] in timings
@@ -139,5 +139,5 @@ def test_compare_rows_name_the_fallback_model() -> None:
     assert [len(r) for r in rows] == [len(headers), len(headers)]
     assert rows[0][0] == "template"
     assert rows[1][0] == "vit-rugpt2 (текст написала template)"
-    confidence = headers.index(app_view.SCORES["confidence"])
+    confidence = headers.index(app_view.SCORES["confidence"][1])
     assert (rows[0][confidence], rows[1][confidence]) == (app_view.NOT_AVAILABLE, "0.750")

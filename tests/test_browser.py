@@ -48,8 +48,10 @@ def fill_cell(page: Page, row: int, column: int, value: str) -> None:
     """Type a value into a cell of the attribute table, as a user does: double-click, type, Enter."""
     cell = page.locator(f"#attributes [data-testid='cell-{row}-{column}']")
     cell.dblclick()
-    page.keyboard.type(value)
-    page.keyboard.press("Enter")
+    editor = cell.get_by_label("Edit cell")
+    editor.press_sequentially(value)
+    editor.press("Enter")
+    expect(cell.get_by_label("Edit cell")).to_have_count(0)
     expect(cell).to_contain_text(value)
 
 
