@@ -4,7 +4,8 @@ By default a bert-base-multilingual-cased-shaped model with random weights (12 l
 119 547-entry vocabulary; a WordPiece vocabulary trained on tests/data/diversity.jsonl and padded to
 that size) is written to a temporary folder in a child process, so its construction does not count
 in this process's RSS; `--folder models/bert-base-multilingual-cased` benchmarks a downloaded model.
-`--with-ruclip` also loads a random ViT-B/32-384 ruCLIP and embeds one photo (RSS with both loaded).
+`--with-ruclip` also writes a random ViT-B/32-384 ruCLIP (same child process), loads it through
+`load_ruclip` and embeds one photo, for the peak RSS with both models loaded.
 Reports medians over `--runs` runs.
 
     python -m bench.bench_bertscore [--runs 7] [--folder PATH] [--with-ruclip]
@@ -23,10 +24,13 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from bench.bench_ruclip import load_random_b32_384, median_seconds, peak_rss_mb
+from bench.bench_ruclip import median_seconds, peak_rss_mb
 from pipeline.settings import PROJECT_ROOT, Settings
 from scoring.bertscore import BERTSCORE_MODEL, bertscore_f1, load_bertscorer
+from scoring.ruclip import RUCLIP_MODEL, load_ruclip
+from scoring.ruclip.model import RuCLIPConfig
 from tests.tiny_bert import SPECIAL, make_tiny_bert
+from tests.tiny_models import HUB_B32_384, RUSSIAN_CORPUS, train_tiny_bpe, write_random_ruclip
 
 MBERT_VOCAB = 119_547
 CANDIDATE_500 = (
@@ -71,6 +75,15 @@ def build_mbert_shaped(folder: Path) -> None:
     )
 
 
+def build_models(models: Path, bert: bool, ruclip: bool) -> None:
+    """Write the random models the run needs under `models` (run in a child process)."""
+    if bert:
+        build_mbert_shaped(models / BERTSCORE_MODEL)
+    if ruclip:
+        bpe = train_tiny_bpe(RUSSIAN_CORPUS, merges=120)
+        write_random_ruclip(models / RUCLIP_MODEL, RuCLIPConfig.from_dict(HUB_B32_384), bpe)
+
+
 def main() -> None:
     """Run the benchmark and print a short report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -83,14 +96,13 @@ def main() -> None:
         models = Path(tmp)
         if args.folder:
             (models / BERTSCORE_MODEL).symlink_to(args.folder.resolve())
-        else:
-            child = multiprocessing.get_context("spawn").Process(
-                target=build_mbert_shaped, args=(models / BERTSCORE_MODEL,)
-            )
-            child.start()
-            child.join()
-            if child.exitcode:
-                raise SystemExit("building the random model failed")
+        child = multiprocessing.get_context("spawn").Process(
+            target=build_models, args=(models, not args.folder, args.with_ruclip)
+        )
+        child.start()
+        child.join()
+        if child.exitcode:
+            raise SystemExit("building the random models failed")
         settings = Settings(models_dir=models, device="cpu")
 
         rss_start = peak_rss_mb()
@@ -126,7 +138,8 @@ def main() -> None:
             f"{rss_scored:.0f} MiB scored"
         )
         if args.with_ruclip:
-            clip = load_random_b32_384("pad")
+            clip = load_ruclip(settings)
+            assert clip is not None
             photo = next((PROJECT_ROOT.parent / "shared" / "data" / "photos").rglob("*.jpg"))
             clip.encode_images([Image.open(photo).convert("RGB")])
             print(

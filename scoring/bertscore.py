@@ -80,17 +80,26 @@ def chunks(text: str, count_tokens: Callable[[str], int], limit: int) -> list[st
     return [*pieces, current] if current else pieces
 
 
-def _token_vectors(scorer: BERTScorer, text: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Layer-9 vectors of all tokens of all chunks, shape (1, T, dim), and their weights (1, T):
-    1 for word pieces, 0 for [CLS]/[SEP] (the package's weights without idf)."""
+def _token_vectors(scorer: BERTScorer, texts: list[str]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """For each text: layer-9 vectors of all tokens of all its chunks, shape (1, T, dim), and their
+    weights (1, T): 1 for word pieces, 0 for [CLS]/[SEP] (the package's weights without idf).
+    All chunks of all texts go through the model in one batch."""
     from bert_score.utils import get_bert_embedding
 
     tokenizer = scorer._tokenizer
     weights = defaultdict(lambda: 1.0, {tokenizer.sep_token_id: 0.0, tokenizer.cls_token_id: 0.0})
-    pieces = chunks(text, lambda t: len(tokenizer.tokenize(t)), tokenizer.model_max_length - 2)
-    vectors, mask, idf = get_bert_embedding(pieces, scorer._model, tokenizer, weights, device=scorer.device)
-    keep = mask.bool().cpu()
-    return vectors.cpu()[keep].unsqueeze(0), idf[keep].unsqueeze(0)
+    per_text = [
+        chunks(t, lambda c: len(tokenizer.tokenize(c)), tokenizer.model_max_length - 2) for t in texts
+    ]
+    flat = [piece for pieces in per_text for piece in pieces]
+    vectors, mask, idf = get_bert_embedding(flat, scorer._model, tokenizer, weights, device=scorer.device)
+    vectors, keep = vectors.cpu(), mask.bool().cpu()
+    out, start = [], 0
+    for pieces in per_text:
+        rows = slice(start, start + len(pieces))
+        out.append((vectors[rows][keep[rows]].unsqueeze(0), idf[rows][keep[rows]].unsqueeze(0)))
+        start += len(pieces)
+    return out
 
 
 def bertscore(candidate: str, reference: str, settings: Settings | None = None) -> BertScore | None:
@@ -101,8 +110,7 @@ def bertscore(candidate: str, reference: str, settings: Settings | None = None) 
     scorer = load_bertscorer(settings)
     if scorer is None:
         return None
-    ref, ref_weights = _token_vectors(scorer, reference)
-    hyp, hyp_weights = _token_vectors(scorer, candidate)
+    (ref, ref_weights), (hyp, hyp_weights) = _token_vectors(scorer, [reference, candidate])
     ref_mask = torch.ones(ref_weights.shape, dtype=torch.long)
     hyp_mask = torch.ones(hyp_weights.shape, dtype=torch.long)
     precision, recall, f1 = greedy_cos_idf(ref, ref_mask, ref_weights, hyp, hyp_mask, hyp_weights)
