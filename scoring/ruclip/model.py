@@ -89,9 +89,14 @@ class SelfAttention(nn.Module):
         if width % heads:
             raise ValueError(f"width {width} is not divisible by {heads} heads")
         self.heads = heads
-        self.in_proj_weight = nn.Parameter(torch.randn(3 * width, width) * width**-0.5)
-        self.in_proj_bias = nn.Parameter(torch.zeros(3 * width))
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * width, width))
+        self.in_proj_bias = nn.Parameter(torch.empty(3 * width))
         self.out_proj = nn.Linear(width, width)
+
+    def init_weights(self) -> None:
+        """Random initialisation of the input projection."""
+        nn.init.normal_(self.in_proj_weight, std=self.in_proj_weight.shape[1] ** -0.5)
+        nn.init.zeros_(self.in_proj_bias)
 
     def forward(self, x: torch.Tensor, causal: bool) -> torch.Tensor:
         batch, length, width = x.shape
@@ -145,14 +150,19 @@ class VisionTransformer(nn.Module):
         super().__init__()
         width, patch = config.vision_width, config.vision_patch_size
         grid = config.image_resolution // patch
-        scale = width**-0.5
         self.conv1 = nn.Conv2d(3, width, kernel_size=patch, stride=patch, bias=False)
-        self.class_embedding = nn.Parameter(scale * torch.randn(width))
-        self.positional_embedding = nn.Parameter(scale * torch.randn(grid * grid + 1, width))
+        self.class_embedding = nn.Parameter(torch.empty(width))
+        self.positional_embedding = nn.Parameter(torch.empty(grid * grid + 1, width))
         self.ln_pre = LayerNorm(width)
         self.transformer = Transformer(width, config.vision_layers, config.vision_heads, causal=False)
         self.ln_post = LayerNorm(width)
-        self.proj = nn.Parameter(scale * torch.randn(width, config.embed_dim))
+        self.proj = nn.Parameter(torch.empty(width, config.embed_dim))
+
+    def init_weights(self) -> None:
+        """Random initialisation of the embeddings and projection, as in the original."""
+        scale = self.class_embedding.shape[0] ** -0.5
+        for param in (self.class_embedding, self.positional_embedding, self.proj):
+            nn.init.normal_(param, std=scale)
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
         """(n, 3, H, W) normalised pixels → (n, embed_dim) image features (not normalised)."""
@@ -164,7 +174,11 @@ class VisionTransformer(nn.Module):
 
 
 class RuCLIPModel(nn.Module):
-    """Both towers and the learned temperature, with the checkpoint's top-level parameter names."""
+    """Both towers and the learned temperature, with the checkpoint's top-level parameter names.
+
+    Built on a real device the weights are random (`init_weights`); built under
+    `torch.device("meta")` they stay empty, for `load_state_dict(..., assign=True)` to fill cheaply.
+    """
 
     def __init__(self, config: RuCLIPConfig) -> None:
         super().__init__()
@@ -174,11 +188,27 @@ class RuCLIPModel(nn.Module):
         self.transformer = Transformer(
             width, config.transformer_layers, config.transformer_heads, causal=True
         )
-        self.token_embedding = nn.Embedding(config.vocab_size, width)
-        self.positional_embedding = nn.Parameter(0.01 * torch.randn(config.context_length, width))
+        self.token_embedding = nn.Embedding(
+            config.vocab_size, width, _weight=torch.empty(config.vocab_size, width)
+        )
+        self.positional_embedding = nn.Parameter(torch.empty(config.context_length, width))
         self.ln_final = LayerNorm(width)
-        self.text_projection = nn.Parameter(width**-0.5 * torch.randn(width, config.embed_dim))
-        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+        self.text_projection = nn.Parameter(torch.empty(width, config.embed_dim))
+        self.logit_scale = nn.Parameter(torch.empty(()))
+        if self.logit_scale.device.type != "meta":
+            self.init_weights()
+
+    def init_weights(self) -> None:
+        """Random initialisation as in the original CLIP (temperature 1/0.07)."""
+        width = self.config.transformer_width
+        nn.init.normal_(self.token_embedding.weight, std=0.02)
+        nn.init.normal_(self.positional_embedding, std=0.01)
+        nn.init.normal_(self.text_projection, std=width**-0.5)
+        nn.init.constant_(self.logit_scale, math.log(1 / 0.07))
+        self.visual.init_weights()
+        for module in self.modules():
+            if isinstance(module, SelfAttention):
+                module.init_weights()
 
     def encode_image(self, pixels: torch.Tensor) -> torch.Tensor:
         """(n, 3, H, W) normalised pixels → (n, embed_dim) image features (not normalised)."""
