@@ -198,3 +198,18 @@ def test_loader_loads_once_per_folder(tmp_path: Path) -> None:
     other = load_ruclip(Settings(models_dir=tmp_path / "b", device="cpu"))
     assert other is not first and other is not None
     assert not torch.equal(other.encode_texts(["платье"]), first.encode_texts(["платье"]))
+
+
+def test_config_mean_and_std_drive_preprocessing_and_survive_saving(
+    tiny_folder: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "with_mean"
+    folder.mkdir()
+    for name in ("pytorch_model.bin", "bpe.model"):
+        (folder / name).write_bytes((tiny_folder / name).read_bytes())
+    config = json.loads((tiny_folder / "config.json").read_text()) | {"mean": [0.5] * 3, "std": [0.25] * 3}
+    (folder / "config.json").write_text(json.dumps(config))
+    model = RuCLIP.from_pretrained(folder)
+    assert (model.preprocess.mean, model.preprocess.std) == ((0.5,) * 3, (0.25,) * 3)
+    saved = json.loads((model.save_pretrained(tmp_path / "saved") / "config.json").read_text())
+    assert (saved["mean"], saved["std"]) == ([0.5] * 3, [0.25] * 3)
