@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from captioning.photo_facts import quality_hints
 from captioning.registry import CheckpointInfo, Registry, UnknownCheckpointError
-
 from masking import mask, restore
 from masking.types import MaskedListing
 from moderation import moderate
@@ -20,7 +19,7 @@ from pipeline.diversity import Diversity, classify
 from pipeline.listing import Listing, Result
 from pipeline.settings import Settings
 from pipeline.validation import ValidationError, ValidListing, validate
-from scoring import best_photo_index, compute_scores
+from scoring import best_photo_index, compute_scores, seller_input
 from scoring.embeddings import PhotoEmbeddings
 from scoring.ruclip import load_ruclip
 
@@ -57,12 +56,6 @@ class Prepared:
     embeddings: PhotoEmbeddings
     masked: MaskedListing
     diversity: Diversity
-
-
-def seller_text(attributes: dict[str, str], text: str) -> str:
-    """The seller's whole input as one text: "Поле: значение" lines, then the free text."""
-    lines = [f"{key}: {value}" for key, value in attributes.items()]
-    return "\n".join([*lines, text] if text else lines)
 
 
 class Pipeline:
@@ -136,7 +129,7 @@ class Pipeline:
         embeddings = PhotoEmbeddings(
             load_ruclip(self.settings) if valid.photos else None, [p.image for p in valid.photos]
         )
-        everything = seller_text(valid.attributes, valid.text)
+        everything = seller_input(valid.attributes, valid.text)
         with self._stage(result, "moderate", report, 0.1):
             moderation = moderate(valid.photos, everything, embeddings, self.settings)
             result.moderation = moderation.to_dicts()
@@ -172,7 +165,7 @@ class Pipeline:
                 len(valid.photos),
                 self.registry.info(requested_name),
                 self.registry.info(self.settings.default_checkpoint),
-                lambda: best_photo_index(embeddings, seller_text(valid.attributes, valid.text)),
+                lambda: best_photo_index(embeddings, seller_input(valid.attributes, valid.text)),
             )
             result.route = route.to_dict()
             result.checkpoint = {"requested": route.requested, "used": route.checkpoint}
