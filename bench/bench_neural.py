@@ -28,13 +28,23 @@ from typing import Any
 
 import torch
 from PIL import Image
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 from pipeline.settings import PROJECT_ROOT
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "products"
 QWEN_SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
                 "<|image_pad|>", "<|video_pad|>"]
+# text like the VLM prompt, for training the benchmark tokenizer
+PROMPT_WORDS = (
+    "Напиши описание товара для объявления на маркетплейсе: 2–5 предложений по-русски, без заголовков. "
+    "Фотографий товара. Фотографий нет — пиши только по характеристикам и тексту продавца. Характеристики. "
+    "Текст продавца. Продаётся один товар — опиши его как одну вещь. Продаётся несколько предметов или "
+    "набор (лот) — опиши это как набор, а не одну вещь. Метки скрывают числа: переписывай их в точности "
+    "как есть, в угловых скобках, и не заменяй цифрами. Не пиши цифр и не утверждай ничего, чего нет на "
+    "фотографиях или в характеристиках: не придумывай бренд, размер, цвет, состояние или дефекты. "
+    "Вид одежды: Куртка. Цвет: синий. Цена. Куртка, размер, почти новая"
+)
 CASES: dict[str, dict[str, Any]] = {
     "ed-greedy": {"model": "ed", "beams": 1},
     "ed-beam4": {"model": "ed", "beams": 4},
@@ -50,12 +60,21 @@ CASES: dict[str, dict[str, Any]] = {
 
 
 def big_tokenizer(vocab_size: int, special: list[str]) -> Tokenizer:
-    """A byte-level BPE with `vocab_size` entries (bytes, filler tokens, then the special tokens)."""
-    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
-    vocab = {token: i for i, token in enumerate(alphabet)}
+    """A byte-level BPE trained on Russian listing text (so a prompt is about as many tokens as with the
+    real tokenizer), padded with filler entries to `vocab_size`, then the special tokens."""
+    from tests.neural_fixtures import CORPUS
+
+    trained = Tokenizer(models.BPE())
+    trained.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(vocab_size=4000, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    trained.train_from_iterator([*CORPUS, *PROMPT_WORDS.split(". ")] * 20, trainer=trainer)
+    state = json.loads(trained.to_str())["model"]
+    vocab = dict(state["vocab"])
+    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in state["merges"]]
     for i in range(len(vocab), vocab_size - len(special)):
         vocab[f"ĠТ{i}"] = i
-    tokenizer = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+    tokenizer = Tokenizer(models.BPE(vocab=vocab, merges=merges))
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     tokenizer.add_special_tokens(special)

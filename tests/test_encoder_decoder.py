@@ -16,7 +16,7 @@ from captioning.neural import GenerationOptions, NeuralModelError, low_confidenc
 from captioning.registry import Registry
 from captioning.template import compose_listing
 from masking.types import MaskedListing
-from pipeline.settings import Settings
+from pipeline.settings import PROJECT_ROOT, Settings
 
 NAME = "tiny-vit-gpt2"
 MASKED = MaskedListing(
@@ -131,6 +131,24 @@ def test_wrong_kind_and_wrong_architecture_are_refused(checkpoints: Path, tmp_pa
 def test_bad_generation_options_name_the_field(generation: dict, field: str) -> None:
     with pytest.raises(NeuralModelError, match=field):
         GenerationOptions.from_manifest({"generation": generation}, Path("checkpoints/x"))
+
+
+SHIPPED = [
+    f for f in sorted((PROJECT_ROOT / "checkpoints").glob("*/checkpoint.json"))
+    if json.loads(f.read_text(encoding="utf-8"))["kind"] in ("encoder-decoder", "vlm")
+]
+
+
+def test_both_neural_kinds_are_shipped() -> None:
+    assert {json.loads(f.read_text())["kind"] for f in SHIPPED} == {"encoder-decoder", "vlm"}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.parent.name)
+def test_shipped_neural_manifests_are_accepted(path: Path) -> None:
+    folder = path.parent
+    manifest = _manifest(folder)
+    options = GenerationOptions.from_manifest(manifest, folder)
+    assert options.generate_kwargs()["max_new_tokens"] == manifest["generation"]["max_new_tokens"]
 
 
 def test_generation_options_from_published_manifest() -> None:
