@@ -198,7 +198,10 @@ def test_short_text_is_one_chunk(trained: dict[str, Path]) -> None:
     ]
 
 
-def test_malformed_model_file_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "bpe.model").write_text("3 1\n9601 4\n1072 5\n", encoding="ascii")
+@pytest.mark.parametrize(
+    "content", ["3 1\n9601 4\n1072 5\n", "", "<html>not found</html>", "1 0\n9601 4\n1 0 2 3 7\n"]
+)
+def test_malformed_model_file_is_refused(tmp_path: Path, content: str) -> None:
+    (tmp_path / "bpe.model").write_text(content, encoding="utf-8")
     with pytest.raises(ValueError, match="youtokentome"):
         BPETokenizer.from_file(tmp_path / "bpe.model")

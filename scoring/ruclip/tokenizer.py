@@ -61,12 +61,17 @@ class BPETokenizer:
     @classmethod
     def from_file(cls, path: Path | str) -> BPETokenizer:
         """Read a youtokentome `bpe.model` file."""
-        numbers = [int(x) for x in Path(path).read_text(encoding="ascii").split()]
-        n_chars, n_rules = numbers[0], numbers[1]
-        chars_end = 2 + 2 * n_chars
-        rules_end = chars_end + 3 * n_rules
+        malformed = ValueError(f"{path}: не похоже на модель youtokentome (bpe.model)")
+        try:
+            numbers = [int(x) for x in Path(path).read_text(encoding="ascii").split()]
+        except (UnicodeDecodeError, ValueError) as error:
+            raise malformed from error
+        if len(numbers) < 2:
+            raise malformed
+        chars_end = 2 + 2 * numbers[0]
+        rules_end = chars_end + 3 * numbers[1]
         if len(numbers) != rules_end + 4:
-            raise ValueError(f"{path}: не похоже на модель youtokentome (bpe.model)")
+            raise malformed
         pairs = numbers[2:chars_end]
         char_ids = {chr(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2)}
         flat = numbers[chars_end:rules_end]
