@@ -240,7 +240,12 @@ def evaluate(
     reports = []
     for spec in checkpoints:
         registry, name = registry_entry(spec, settings)
-        captioner = registry.load(name)
+        try:
+            captioner = registry.load(name)
+        except (KeyError, RuntimeError) as error:
+            print(f"Модель {name} не оценена: {error}", file=sys.stderr)
+            reports.append(Report(name, len(rows), len(rows)))
+            continue
         samples = [run_sample(captioner, row, ruclip) for row in rows]
         with (output / f"{name}.jsonl").open("w", encoding="utf-8") as handle:
             for sample in samples:

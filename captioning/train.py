@@ -100,6 +100,20 @@ def split(rows: list[Row], fraction: float, seed: int) -> tuple[list[Row], list[
     return [r for i, r in enumerate(rows) if i not in held], [r for i, r in enumerate(rows) if i in held]
 
 
+def check_context(config: PrefixConfig, positions: int, new_tokens: int) -> None:
+    """Refuse sizes whose longest sequence (all photos, prompt and target, or prompt and the generated
+    text) does not fit the decoder's context."""
+    photos = config.max_images * (1 + config.prefix_length)
+    longest = photos + config.max_prompt_tokens + max(config.max_target_tokens, new_tokens)
+    if longest > positions:
+        raise SystemExit(
+            f"Не помещается в контекст декодера ({positions} позиций): {config.max_images} фото × "
+            f"{1 + config.prefix_length} + подсказка {config.max_prompt_tokens} + текст "
+            f"{max(config.max_target_tokens, new_tokens)} = {longest}. Уменьшите --prefix-length, "
+            "--max-prompt-tokens или --max-target-tokens"
+        )
+
+
 def batches(examples: list[Example], size: int, seed: int, epoch: int) -> list[list[Example]]:
     """The epoch's batches in a seeded order (the same order again on resume)."""
     order = list(range(len(examples)))
@@ -119,7 +133,7 @@ class Trainer:
         self.autocast = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
         self.position = Position()
         self._seed(args.seed)
-        self.rows, self.bad = read_rows(Path(args.data))
+        self.rows, self.bad = read_rows(Path(args.data), self.settings.limits.max_images)
         self.report_bad_rows(self.bad)
         if not self.rows:
             raise SystemExit(f"В файле {args.data} нет ни одной годной строки — обучать не на чем")
@@ -200,7 +214,7 @@ class Trainer:
             clip_dim=self.tower.embed_dim,
             hidden=decoder.config.hidden_size,
             prefix_length=args.prefix_length,
-            max_images=10,
+            max_images=self.settings.limits.max_images,
             mapper_hidden=args.mapper_hidden,
             max_prompt_tokens=args.max_prompt_tokens,
             max_target_tokens=args.max_target_tokens,
@@ -209,6 +223,7 @@ class Trainer:
             lora_dropout=args.lora_dropout,
             added_tokens=tuple(added),
         )
+        check_context(config, decoder.config.max_position_embeddings, args.max_new_tokens)
         token_ids = tokenizer.convert_tokens_to_ids(added)
         lora = LoraConfig(
             r=config.lora_r,
@@ -231,7 +246,7 @@ class Trainer:
 
     def _restore(self) -> None:
         path = self.state_dir / STATE_FILE
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        state = torch.load(path, map_location="cpu", weights_only=True)
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.position = Position(**state["position"])
@@ -402,7 +417,7 @@ def parse_args(argv: list[str] | None) -> tuple[TrainArgs, bool]:
         "vision": "башня зрения ruCLIP: папка или имя в папке моделей",
         "title": "название модели в списке приложения",
         "grad_accum": "шагов накопления градиента",
-        "warmup_steps": "шагов разогрева скорости обучения",
+        "warmup_steps": "шагов разогрева скорости обучения (не больше 10% всех шагов)",
         "max_steps": "всего шагов (0 — по числу эпох)",
         "stop_after": "остановиться через столько шагов (продолжить потом с --resume)",
         "val_fraction": "доля валидационной выборки",
@@ -427,7 +442,7 @@ def parse_args(argv: list[str] | None) -> tuple[TrainArgs, bool]:
         state_path = Path(given["output"]) / TRAINING / STATE_FILE
         if not state_path.is_file():
             parser.error(f"нечего продолжать: нет {state_path}")
-        saved = torch.load(state_path, map_location="cpu", weights_only=False)["args"]
+        saved = torch.load(state_path, map_location="cpu", weights_only=True)["args"]
         saved["stop_after"] = given.get("stop_after", 0)
         return TrainArgs(**saved), True
     missing = [f"--{k}" for k in ("data", "decoder") if k not in given]

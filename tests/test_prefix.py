@@ -124,6 +124,7 @@ def _train_argv(world: dict[str, Path], name: str, *extra: str) -> list[str]:
         "--vision", VISION, "--feature-cache", str(world["cache"]), "--batch-size", "4", "--lr", "0.03",
         "--warmup-steps", "3", "--max-steps", str(STEPS), "--save-every", str(STOP), "--log-every", "1",
         "--prefix-length", "2", "--mapper-hidden", "32", "--lora-r", "4", "--val-fraction", "0.15",
+        "--max-prompt-tokens", "128", "--max-target-tokens", "128",
         "--max-new-tokens", "12", *extra,
     ]  # fmt: skip
 
@@ -293,3 +294,27 @@ def test_missing_decoder_base_is_a_russian_error(
     (copy / "prefix_config.json").write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(NeuralModelError, match="нет-такой-модели"):
         Registry(Settings(checkpoints_dir=tmp_path, models_dir=world["models"], device="cpu")).load("copy")
+
+
+def test_evaluation_reports_a_checkpoint_it_cannot_load(
+    world: dict[str, Path], trained: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "not-downloaded"
+    folder.mkdir()
+    manifest = {"kind": "prefix", "title": "нет весов", "images": "multi", "source": {"hub": "org/none"}}
+    (folder / "checkpoint.json").write_text(json.dumps(manifest), encoding="utf-8")
+    data = trained / "training" / "validation.jsonl"
+    argv = ["--data", str(data), "--checkpoints", str(folder), "--output", str(tmp_path / "report")]
+    assert evaluation.main(argv) == 1
+    with (tmp_path / "report" / "comparison.csv").open(encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    columns = evaluation.COLUMNS
+    assert row[columns["rows"]] == row[columns["failed"]] == "4"
+    assert row[columns["chrf"]] == row[columns["coverage"]] == evaluation.UNAVAILABLE
+
+
+def test_sizes_that_do_not_fit_the_decoder_are_refused(world: dict[str, Path], tmp_path: Path) -> None:
+    argv = _train_argv(world, "too-long")
+    argv[argv.index("--max-target-tokens") + 1] = "400"
+    with pytest.raises(SystemExit, match="Не помещается в контекст декодера"):
+        train.main(argv)
