@@ -42,6 +42,7 @@ PROCESSOR_FILES = ("preprocessor_config.json",)
 MODEL_TYPES = ("qwen2_vl", "qwen2_5_vl")
 IMAGE_TOKEN_TYPE = 1  # mm_token_type_ids value of an image placeholder (0 is text)
 TOKEN_RE = re.compile(r"<[A-Z][A-Z0-9_]*>")
+CONTROL_RE = re.compile(r"<\|[^<>|]{0,40}\|>")  # chat-template markers such as <|im_end|>, <|image_pad|>
 SMALLEST_SIDE = 28
 
 DIVERSITY_RU: dict[str, str] = {
@@ -67,7 +68,15 @@ def fit_photos(images: Sequence[Image.Image], pixel_budget: int, max_side: int) 
 
 
 def build_prompt(masked: MaskedListing, diversity: DiversityLabel, photo_count: int) -> str:
-    """The Russian instruction: the masked attributes and text, the diversity label and the rules."""
+    """The Russian instruction: the masked attributes and text, the diversity label and the rules.
+
+    Chat-template markers typed by the seller (`<|im_end|>`, `<|image_pad|>`, …) are dropped, so the
+    listing can't end the user turn or claim photo slots."""
+    masked = MaskedListing(
+        attributes={CONTROL_RE.sub("", k): CONTROL_RE.sub("", v) for k, v in masked.attributes.items()},
+        text=CONTROL_RE.sub("", masked.text),
+        values=masked.values,
+    )
     lines = [
         "Напиши описание товара для объявления на маркетплейсе: 2–5 предложений по-русски, без заголовков."
     ]
