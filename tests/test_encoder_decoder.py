@@ -77,6 +77,16 @@ def test_ten_photos_caption_the_first(captioner: EncoderDecoderCaptioner, photos
     assert first.confidence not in others  # the photo really reaches the encoder
 
 
+def test_photo_is_encoded_once_per_caption(captioner: EncoderDecoderCaptioner, photos: list) -> None:
+    calls = []
+    hook = captioner.model.encoder.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        caption = captioner.caption(photos[0])
+    finally:
+        hook.remove()
+    assert caption.tokens > 1 and len(calls) == 1
+
+
 def test_no_photo_composes_without_caption(captioner: EncoderDecoderCaptioner) -> None:
     result = captioner.generate(MASKED, "<SINGLE>", [])
     assert result.text == compose_listing(MASKED, "<SINGLE>", [])

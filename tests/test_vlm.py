@@ -75,6 +75,16 @@ def test_every_photo_reaches_the_model_within_the_budget(captioner: VlmCaptioner
     assert not torch.equal(_last_logits(captioner, photos[:1]), _last_logits(captioner, photos[1:2]))
 
 
+def test_photos_are_encoded_once_per_generation(captioner: VlmCaptioner, photos: list[Image.Image]) -> None:
+    calls = []
+    hook = captioner.model.model.visual.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        result = captioner.generate(MASKED, "<SINGLE>", photos[:3])
+    finally:
+        hook.remove()
+    assert result.tokens > 1 and len(calls) == 1  # the KV cache holds the photos after the first step
+
+
 def test_masked_tokens_reach_input_ids(captioner: VlmCaptioner, photos: list[Image.Image]) -> None:
     ids = captioner.prepare(MASKED, "<SINGLE>", photos[:2])["input_ids"][0]
     prompt = captioner.inputs.tokenizer.decode(ids)
