@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from safetensors.torch import load_file, save_file
 
@@ -24,6 +25,7 @@ from captioning.base import DiversityLabel
 from masking import mask
 from masking.types import MaskedListing
 from pipeline.diversity import classify
+from scoring.embeddings import PhotoEmbeddings
 
 _TOKEN = re.compile(r"<([A-Z]+(?:_[A-Z]+)*)(?:_(\d+))?>")
 
@@ -161,12 +163,13 @@ class Example:
     diversity: DiversityLabel
 
 
-def prepare(row: Row) -> Example:
-    """Mask input and target with the same tokens and label the listing with the diversity classifier
-    (text signals; the photo signals need normalised embeddings the trainer does not compute)."""
+def prepare(row: Row, tower: CachedTower | None = None) -> Example:
+    """Mask input and target with the same tokens and label the listing with the diversity classifier,
+    from its photos too when `tower` is given (as the pipeline does when ruCLIP is downloaded)."""
     masked = mask(row.attributes, row.text)
     target = mask_target(masked, row.attributes, row.description)
-    return Example(row, masked, target, classify(row.attributes, row.text).label)
+    embeddings = PhotoEmbeddings(tower, row.images) if tower is not None else None  # type: ignore[arg-type]
+    return Example(row, masked, target, classify(row.attributes, row.text, embeddings).label)
 
 
 def file_hash(path: Path) -> str:
@@ -243,3 +246,28 @@ class FeatureCache:
         if not paths:
             return torch.empty(0, self.tower.embed_dim)
         return torch.stack([found[i] for i in range(len(paths))])
+
+
+class CachedTower:
+    """The ruCLIP interface PhotoEmbeddings needs, with photos given as paths and their features read
+    from the cache, so labelling the training listings by their photos encodes each photo once."""
+
+    def __init__(self, cache: FeatureCache) -> None:
+        self.cache = cache
+        self._texts: dict[str, torch.Tensor] = {}
+
+    @property
+    def logit_scale(self) -> float:
+        """The tower's learned temperature."""
+        return self.cache.tower.logit_scale
+
+    def encode_images(self, paths: Sequence[Path]) -> torch.Tensor:
+        """Unit-normalised features of the photos at `paths`."""
+        return F.normalize(self.cache.features(paths), dim=-1)
+
+    def encode_texts(self, texts: Sequence[str]) -> torch.Tensor:
+        """Unit-normalised text embeddings, each text encoded once per run."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._texts]
+        if missing:
+            self._texts.update(zip(missing, self.cache.tower.encode_texts(missing), strict=True))
+        return torch.stack([self._texts[t] for t in texts])

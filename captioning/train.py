@@ -36,7 +36,16 @@ from captioning.prefix import (
     save_parts,
     special_tokens,
 )
-from captioning.prefix_data import BadRow, Example, FeatureCache, Row, prepare, read_rows, tower_key
+from captioning.prefix_data import (
+    BadRow,
+    CachedTower,
+    Example,
+    FeatureCache,
+    Row,
+    prepare,
+    read_rows,
+    tower_key,
+)
 from pipeline.settings import Settings
 
 TRAINING = "training"
@@ -138,9 +147,8 @@ class Trainer:
         if not self.rows:
             raise SystemExit(f"В файле {args.data} нет ни одной годной строки — обучать не на чем")
         train_rows, val_rows = split(self.rows, args.val_fraction, args.seed)
-        self.train_set = [prepare(r) for r in train_rows]
-        self.val_set = [prepare(r) for r in val_rows]
         self._build_models(resume)
+        self.train_set, self.val_set = self._prepare(train_rows), self._prepare(val_rows)
         self.steps_per_epoch = math.ceil(math.ceil(len(self.train_set) / args.batch_size) / args.grad_accum)
         self.total_steps = args.max_steps or args.epochs * self.steps_per_epoch
         self.optimizer = torch.optim.AdamW(
@@ -156,6 +164,13 @@ class Trainer:
             self._restore()
         else:
             self._write_split(train_rows, val_rows)
+
+    def _prepare(self, rows: list[Row]) -> list[Example]:
+        """Masked examples labelled by the diversity classifier from text and photos (features cached)."""
+        from tqdm.auto import tqdm
+
+        labeller = CachedTower(self.prepare_cache)
+        return [prepare(row, labeller) for row in tqdm(rows, desc="Подготовка", unit="объявл.", disable=None)]
 
     @staticmethod
     def _seed(seed: int) -> None:
@@ -200,8 +215,10 @@ class Trainer:
         self.tower = RuCLIP.from_pretrained(vision_folder, device=self.device)
         cache_root = Path(args.feature_cache) if args.feature_cache else default_cache()
         key = tower_key(vision_folder, extra=self.tower.preprocess.mode)
-        self.cache = FeatureCache(cache_root, self.tower, key)
-        self.val_cache = FeatureCache(cache_root, self.tower, key)  # its own counters
+        # one cache folder; separate counters for labelling, training epochs and validation
+        self.prepare_cache, self.cache, self.val_cache = (
+            FeatureCache(cache_root, self.tower, key) for _ in range(3)
+        )
         tokenizer = AutoTokenizer.from_pretrained(decoder_folder, local_files_only=True)
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
@@ -337,6 +354,8 @@ class Trainer:
                 "bad_rows": len(self.bad),
                 "trainable_parameters": trainable,
                 "bf16": self.autocast,
+                "prepare_cache_hits": self.prepare_cache.hits,
+                "prepare_cache_misses": self.prepare_cache.misses,
             }
         )
         bar = tqdm(
