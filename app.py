@@ -361,10 +361,10 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                     with gr.Accordion("Оценки качества", open=True):
                         scores = _table(app_view.SCORE_HEADERS, "Оценки")
                         unavailable = gr.Markdown()
-                    with gr.Accordion("Маскирование чисел", open=False):
+                    with gr.Accordion("Маскирование чисел", open=True):
                         masking = _table(app_view.MASKING_HEADERS, "Токены")
                         removed = gr.Markdown()
-                    with gr.Accordion("Время по этапам", open=False):
+                    with gr.Accordion("Время по этапам", open=True):
                         timings = _table(app_view.TIMING_HEADERS, "Этапы")
                     with gr.Accordion("Результат в JSON", open=False):
                         result_json = gr.JSON(label="Result")

@@ -139,7 +139,7 @@ def moderation_rows(result: dict[str, Any]) -> list[list[str]]:
                 CHECKS.get(str(check.get("name", "")), str(check.get("name", ""))),
                 _photo_cell(check.get("photo")),
                 VERDICTS.get(verdict, verdict),
-                _number(check.get("score")),
+                _number(check.get("score"), 2),
                 str(check.get("reason_ru") or ""),
                 _number(check.get("seconds"), 2),
             ]

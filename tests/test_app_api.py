@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from PIL import Image
 
 import app
 from pipeline import Pipeline, Settings
+from pipeline.runner import STAGES_RU
 from pipeline.settings import PROJECT_ROOT, Limits
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -187,3 +190,37 @@ def test_download_without_network_says_so(client: Client, monkeypatch: pytest.Mo
 def test_only_the_three_actions_are_public_endpoints(client: Client) -> None:
     info = client.view_api(print_info=False, return_format="dict")
     assert set(info["named_endpoints"]) == {"/generate", "/compare", "/download"}
+
+
+def test_generation_reports_its_stages_as_progress(app_url: str, shared_photos: Path) -> None:
+    """What the browser's progress bar shows: the pipeline's Russian stage names, in order (raw SSE)."""
+    config = httpx.get(f"{app_url}config").json()
+    generate_id = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "generate")
+    session = uuid.uuid4().hex
+    photos = []  # real photos keep the run long enough for the throttled progress updates
+    for path in sorted((shared_photos / "clothing").rglob("*.jpg"))[:3]:
+        with path.open("rb") as handle:
+            uploaded = httpx.post(f"{app_url}gradio_api/upload", files={"files": handle}).json()[0]
+        photos.append({"path": uploaded, "meta": {"_type": "gradio.FileData"}})
+    inputs = [photos, table({"Тип": "Платье", "Цена": "100"}), "Летнее.", "template", "template"]
+    joined = httpx.post(
+        f"{app_url}gradio_api/queue/join",
+        json={"data": inputs, "fn_index": generate_id, "session_hash": session},
+    )
+    assert joined.status_code == 200
+    progress: list[tuple[float, str]] = []
+    with httpx.stream(
+        "GET", f"{app_url}gradio_api/queue/data", params={"session_hash": session}, timeout=60
+    ) as sse:
+        for line in sse.iter_lines():
+            message = json.loads(line.removeprefix("data:")) if line.startswith("data:") else {}
+            if message.get("msg") == "progress":
+                progress += [(unit["progress"], unit["desc"]) for unit in message["progress_data"]]
+            if message.get("msg") == "process_completed":
+                assert message["output"]["data"][0]["status"] == "ok"
+                break
+    fractions = [fraction for fraction, _ in progress]
+    assert fractions == sorted(fractions)
+    stages = {stage for _, stage in progress}  # updates are throttled: some stages may be skipped
+    assert stages
+    assert stages <= {*STAGES_RU.values(), "Готово"}
