@@ -56,7 +56,7 @@ class GenerationOptions:
     do_sample: bool = False
     dtype: str = "auto"
     pixel_budget: int = 802_816
-    max_image_side: int = 1344
+    max_image_side: int = 448  # one photo ≤ 256 Qwen2-VL tokens; at 1344 one photo cost 2× ten (bench)
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any], folder: Path) -> GenerationOptions:
