@@ -5,6 +5,7 @@ Fields with names the template does not know are kept, in the seller's order, to
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # Attribute names (lower-case, "ё" → "е") the template understands, by role.
@@ -27,6 +28,8 @@ ROLE_KEYS: dict[str, tuple[str, ...]] = {
     "year": ("год", "год выпуска"),
 }
 _ROLE_OF = {key: role for role, keys in ROLE_KEYS.items() for key in keys}
+# An "item" field whose value names who it is for ("Для мальчиков", "Женская одежда") is not an item.
+_AUDIENCE = re.compile(r"^(для|на)\s|\bодежда$", re.IGNORECASE)
 
 
 def normalise_key(key: str) -> str:
@@ -64,6 +67,8 @@ def sort_attributes(attributes: dict[str, str]) -> ListingFacts:
         if not value or not name:
             continue
         role = _ROLE_OF.get(normalise_key(key))
+        if role == "item" and _AUDIENCE.search(value):
+            role = None
         if role is None:
             facts.others.append((name, value))
             continue

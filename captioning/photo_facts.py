@@ -192,10 +192,11 @@ def _estimate(name: str, confidence: float, t: ColourThresholds) -> ColourEstima
 
 
 def item_colour(images: Sequence[Image.Image], max_photos: int = 3) -> ColourEstimate:
-    """One colour for a listing's item: the photos that name a colour must all agree, else abstain."""
+    """One colour for a listing's item: every photo looked at must name the same colour, else abstain
+    (one photo that abstains or disagrees may show another item, so the colour is not stated)."""
     estimates = [dominant_colour(image) for image in list(images)[:max_photos]]
     named = [e for e in estimates if e.name_ru is not None]
-    if not named or len({e.name_ru for e in named}) > 1:
+    if not named or len(named) < len(estimates) or len({e.name_ru for e in named}) > 1:
         return ColourEstimate(None, max((e.confidence for e in estimates), default=0.0))
     return ColourEstimate(named[0].name_ru, min(e.confidence for e in named))
 

@@ -259,10 +259,13 @@ def compose_listing(
     if len(facts_sentences) > MAX_SENTENCES - 1:
         facts_sentences = [" ".join(facts_sentences)]
     named = any(facts.get(role) for role in ("item", "category", "brand", "model"))
-    sentences = [opening, *facts_sentences] if named or not masked.text.strip() else facts_sentences
+    seller = _seller_sentences(masked.text)
+    # unnamed item: the seller's own first sentence names it better than a generic opening would
+    first = opening if named or not seller else seller.pop(0)
+    sentences = [first, *facts_sentences]
     photos = _photo_sentences(images, photo_caption, colour, seed)
     reserve = 1 if photo_caption and photo_caption.strip() else 0  # the caption outranks seller sentences
-    for line in _seller_sentences(masked.text):
+    for line in seller:
         if len(sentences) + reserve >= MAX_SENTENCES or _length(sentences) + len(line) + 1 > MAX_CHARS:
             break
         sentences.append(line)

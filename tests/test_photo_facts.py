@@ -109,6 +109,9 @@ def test_listing_colour_needs_agreeing_photos() -> None:
     red, blue = on_background((200, 25, 30), (245, 245, 245)), on_background((25, 45, 170), (245, 245, 245))
     assert item_colour([red, red]).name_ru == "красный"
     assert item_colour([red, blue]).name_ru is None
+    grey_noise = Image.effect_noise((60, 60), 90).convert("RGB")
+    assert dominant_colour(grey_noise).name_ru is None  # abstains
+    assert item_colour([red, grey_noise]).name_ru is None  # one abstaining photo is enough to abstain
     assert item_colour([]).name_ru is None
 
 

@@ -251,3 +251,19 @@ def test_template_captioner_through_the_registry() -> None:
 def test_template_manifest_serves_every_route() -> None:
     info = Registry(Settings(checkpoints_dir=PROJECT_ROOT / "checkpoints")).info("template")
     assert info.routes == ("text", "single", "multi") and Path(info.folder).name == "template"
+
+
+@pytest.mark.parametrize("audience", ["Для мальчиков", "Женская одежда", "на девочку"])
+def test_audience_in_an_item_field_is_not_named_as_the_item(audience: str) -> None:
+    text = compose_listing(listing({"Вид одежды": audience, "Цена": "<PRICE>"}), "<VARIATIVE>", [])
+    assert f"Вид одежды: {audience.lower()}" in text
+    opening = text.lower().split(".")[0]
+    assert audience.lower() not in opening
+
+
+def test_unnamed_item_opens_with_the_sellers_own_sentence() -> None:
+    seller_text = "Пакет вещей на мальчика: футболка и шорты."
+    masked = MaskedListing({"Размер": "<SIZE>", "Цена": "<PRICE>"}, seller_text)
+    text = compose_listing(masked, "<VARIATIVE>", [])
+    assert text.startswith(seller_text)
+    assert "<SIZE>" in text and "<PRICE>" in text
