@@ -193,8 +193,11 @@ class Actions:
         self,
         name: str | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
-    ) -> tuple[str, Any, Any, Any]:
-        """Download a checkpoint's weights, then refresh every model list (the `/download` endpoint)."""
+    ) -> tuple[str, Any, Any, Any, Any]:
+        """Download a checkpoint's weights, then refresh every model list (the `/download` endpoint).
+
+        The download button stays for a retry when the download failed and goes away when it worked.
+        """
         known = [c.name for c in self.pipeline.checkpoints()]
         if name not in known:
             raise refusal(f"Неизвестная модель «{name}». Доступные модели: {', '.join(known)}.")
@@ -202,11 +205,12 @@ class Actions:
             download(name, self.pipeline.settings, progress=progress_reporter(progress))
         except DownloadError as error:  # offline or a hub failure: a Russian message, not a traceback
             warn(str(error))
-            message = f"Не удалось скачать «{name}»: {error}"
+            message, retry = f"Не удалось скачать «{name}»: {error}", True
         else:
-            message = f"Модель «{name}» скачана и готова к работе."
+            message, retry = f"Модель «{name}» скачана и готова к работе.", False
         return (
             message,
+            gr.update(visible=retry),
             gr.update(choices=self.checkpoint_choices("single")),
             gr.update(choices=self.checkpoint_choices("multi")),
             gr.update(choices=self.checkpoint_choices(None)),
@@ -405,7 +409,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
         download_button.click(
             actions.download_checkpoint,
             pending,
-            [offer, single, multi, chosen],
+            [offer, download_button, single, multi, chosen],
             api_name="download",
             **model_events,
         )

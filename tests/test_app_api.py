@@ -15,6 +15,7 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
+from test_hub import CAPTION_FILES, COMMIT, FakeHub, fake_hub  # noqa: F401 — the fake Hugging Face Hub
 
 import app
 from pipeline import Pipeline, Settings
@@ -224,3 +225,29 @@ def test_generation_reports_its_stages_as_progress(app_url: str, shared_photos: 
     stages = {stage for _, stage in progress}  # updates are throttled: some stages may be skipped
     assert stages
     assert stages <= {*STAGES_RU.values(), "Готово"}
+
+
+def test_download_fetches_the_weights_and_marks_the_model_ready(
+    client: Client,
+    app_settings: Settings,
+    fake_hub: FakeHub,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = app_settings.checkpoints_dir / "captioner"
+    folder.mkdir()
+    manifest = {
+        "kind": "encoder-decoder",
+        "title": "Подпись",
+        "images": "single",
+        "source": {"hub": "org/captioner", "revision": COMMIT},
+    }
+    (folder / "checkpoint.json").write_text(json.dumps(manifest), encoding="utf-8")
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    try:
+        message, single, multi, every = client.predict("captioner", api_name="/download")
+        assert message == "Модель «captioner» скачана и готова к работе."
+        assert (folder / "model.safetensors").read_bytes() == CAPTION_FILES["model.safetensors"]
+        for dropdown in (single, multi, every):  # every model list now shows it as ready
+            assert ["Подпись (captioner)", "captioner"] in dropdown["choices"]
+    finally:
+        shutil.rmtree(folder)
