@@ -481,7 +481,9 @@ def main(argv: list[str] | None = None) -> int:
         f"чекпойнт {trainer.output}"
         + ("" if done else f" — продолжить: python -m captioning.train --output {trainer.output} --resume")
     )
-    print(f"Кэш признаков фото: попаданий {trainer.cache.hits}, промахов {trainer.cache.misses}")
+    caches = (trainer.prepare_cache, trainer.cache, trainer.val_cache)
+    hits, misses = sum(c.hits for c in caches), sum(c.misses for c in caches)
+    print(f"Кэш признаков фото: попаданий {hits}, промахов (фото прогнаны через ruCLIP) {misses}")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -321,3 +322,33 @@ def test_sizes_that_do_not_fit_the_decoder_are_refused(world: dict[str, Path], t
     argv[argv.index("--max-target-tokens") + 1] = "400"
     with pytest.raises(SystemExit, match="Не помещается в контекст декодера"):
         train.main(argv)
+
+
+def test_pipeline_runs_a_listing_through_the_trained_checkpoint(
+    world: dict[str, Path], trained: Path, tmp_path: Path
+) -> None:
+    """With the base models given by path, the checkpoint runs where the models folder is empty (the
+    random tiny ruCLIP would fail the photo↔text moderation check)."""
+    from pipeline.listing import Listing
+    from pipeline.runner import Pipeline
+
+    copy = Path(shutil.copytree(trained, tmp_path / "checkpoints" / "by-path"))
+    config = json.loads((copy / "prefix_config.json").read_text(encoding="utf-8"))
+    config.update(decoder=str(world["models"] / DECODER), vision=str(world["models"] / VISION))
+    (copy / "prefix_config.json").write_text(json.dumps(config), encoding="utf-8")
+    (tmp_path / "models").mkdir()
+    settings = Settings(
+        models_dir=tmp_path / "models",
+        checkpoints_dir=copy.parent,
+        default_checkpoint="by-path",
+        device="cpu",
+    )
+    photos = sorted(world["data"].parent.glob("p2_*.png"))
+    attributes = {"Категория": "Сумка", "Цена": "3500 руб."}
+    result = Pipeline(settings).run(
+        Listing(photos, attributes, "Сумка, цена 3500"), multi_checkpoint="by-path"
+    )
+    assert result.status == "ok", result.reasons
+    assert result.checkpoint["used"] == "by-path" and len(photos) == 3
+    assert result.text.strip() and "<" not in result.text
+    assert not set(re.findall(r"\d+", result.text)) - {"3500"}  # restore leaves only the seller's numbers
