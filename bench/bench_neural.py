@@ -56,6 +56,7 @@ CASES: dict[str, dict[str, Any]] = {
     "vlm-1-nocache": {"model": "vlm", "photos": 1, "cache": False},
     "vlm-1-all-threads": {"model": "vlm", "photos": 1, "threads": 0},
     "vlm-1-bf16": {"model": "vlm", "photos": 1, "dtype": "bfloat16"},
+    "vlm-10-bf16": {"model": "vlm", "photos": 10, "dtype": "bfloat16"},
 }
 
 

@@ -82,6 +82,14 @@ def write_manifest(folder: Path, kind: str, images: str, generation: dict[str, A
     (folder / "checkpoint.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
 
+def save_legacy_gpt2_tokenizer(tokenizer: PreTrainedTokenizerFast, folder: Path) -> None:
+    """vocab.json + merges.txt + tokenizer_config.json naming GPT2Tokenizer, as ruGPT-3 repos ship them."""
+    tokenizer.backend_tokenizer.model.save(str(folder))
+    config = {"tokenizer_class": "GPT2Tokenizer", "bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
+              "pad_token": "<|endoftext|>", "unk_token": "<|endoftext|>"}
+    (folder / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+
+
 def build_vit_gpt2(folder: Path, generation: dict[str, Any] | None = None) -> Path:
     """A ViT encoder + GPT-2 decoder VisionEncoderDecoderModel checkpoint folder (random weights)."""
     torch.manual_seed(0)
@@ -115,8 +123,11 @@ def build_vit_gpt2(folder: Path, generation: dict[str, Any] | None = None) -> Pa
     model.generation_config.eos_token_id = special
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
+    save_legacy_gpt2_tokenizer(tokenizer, folder)
+    # the published ViT captioners still ship a ViTFeatureExtractor config with an integer size
+    legacy = ViTImageProcessor().to_dict() | {"feature_extractor_type": "ViTFeatureExtractor", "size": 32}
+    legacy.pop("image_processor_type", None)
+    (folder / "preprocessor_config.json").write_text(json.dumps(legacy), encoding="utf-8")
     write_manifest(folder, "encoder-decoder", "single", generation or {"max_new_tokens": 12})
     return folder
 
