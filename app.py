@@ -280,7 +280,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
     model_events: dict[str, Any] = {"concurrency_id": MODEL_QUEUE, "concurrency_limit": 1}
     private: dict[str, Any] = {"api_visibility": "private"}
 
-    with gr.Blocks(title=TITLE) as demo:
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(
             f"# {TITLE}\nЗагрузите фото, заполните характеристики и получите описание для "
             "объявления. Числа (цена, размер, год) берутся только из ваших данных."

@@ -22,9 +22,6 @@ from pipeline import Pipeline, Settings
 from pipeline.runner import STAGES_RU
 from pipeline.settings import PROJECT_ROOT, Limits
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
-
 UPLOAD_LIMIT = 1_000_000  # bytes per photo; small so that the test can exceed it cheaply
 
 

@@ -128,6 +128,8 @@ def test_upload_two_photos_fill_two_attributes_and_generate(
     expect(page.locator("#route")).to_contain_text("несколько фото")
     expect(page.locator("#route")).to_contain_text(photos[1].name)
     page.screenshot(path=tmp_path / "upload.png", full_page=True)
+    page.locator("#photos").get_by_label("Remove this file").first.click()  # photos are removable
+    expect(page.locator("#gallery img")).to_have_count(1)
 
 
 def test_compare_two_checkpoints(page: Page, tmp_path: Path) -> None:
