@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 import app_view
+from pipeline.cases import Case, list_cases
+from pipeline.cli import RussianParser
 from pipeline.hub import DownloadError, download
 from pipeline.listing import Listing
 from pipeline.settings import Settings
@@ -54,8 +56,8 @@ def _cell(value: Any, row: int) -> str:
         return ""
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:g}"
+    if isinstance(value, int | float) and not isinstance(value, bool):  # a number sent through the API
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     raise refusal(f"Строка {row} таблицы характеристик: ячейка должна быть текстом, получено {value!r}.")
 
 
@@ -216,10 +218,8 @@ class Actions:
             gr.update(choices=self.checkpoint_choices(None)),
         )
 
-    def cases(self) -> list[Any]:
+    def cases(self) -> list[Case]:
         """The preloaded test cases."""
-        from pipeline.cases import list_cases
-
         return list_cases(self.pipeline.settings)
 
     def pick_case(self, name: str | None) -> tuple[Any, list[list[str]], str, str]:
@@ -446,7 +446,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(description=TITLE)
+    parser = RussianParser(prog="python app.py", description=TITLE)
     parser.add_argument("--host", default="127.0.0.1", help="адрес сервера (0.0.0.0 — доступ из сети)")
     parser.add_argument("--port", type=int, default=7860, help="порт сервера")
     parser.add_argument("--share", action="store_true", help="публичная ссылка через gradio.live")

@@ -33,6 +33,8 @@ def test_attribute_table_skips_unfilled_rows_and_keeps_order() -> None:
     rows = [["Вид одежды", ""], ["Размер", " 46 "], ["Цена", 2500], ["Состояние", None], ["Цвет", "синий"]]
     assert app.attributes_from_table(rows) == {"Размер": "46", "Цена": "2500", "Цвет": "синий"}
     assert list(app.attributes_from_table(rows)) == ["Размер", "Цена", "Цвет"]
+    numbers = [["Цена", 1234567.0], ["Вес", 2.5], ["Год", 2019]]
+    assert app.attributes_from_table(numbers) == {"Цена": "1234567", "Вес": "2.5", "Год": "2019"}
     assert app.attributes_from_table(app.default_rows()) == {}
 
 
