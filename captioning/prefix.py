@@ -250,11 +250,11 @@ def load_mapper(folder: Path, config: PrefixConfig) -> PrefixMapper:
 
 def resolve_reference(reference: str, folder: Path, settings: Settings) -> Path:
     """A model folder named by a checkpoint: an absolute path, a path relative to the checkpoint, a
-    folder name (or hub id's last part) under the models folder, or a hub id already in the local
-    Hugging Face cache. NeuralModelError in Russian when none exists."""
+    folder name (or hub id's last part) under the models folder, a path relative to the working folder,
+    or a hub id already in the local Hugging Face cache. NeuralModelError in Russian when none exists."""
     path = Path(reference).expanduser()
     candidates = [path] if path.is_absolute() else [folder / path, settings.models_dir / path]
-    candidates.append(settings.models_dir / Path(reference).name)
+    candidates += [settings.models_dir / path.name, path]  # the last: relative to the working folder
     for candidate in candidates:
         if candidate.is_dir():
             return candidate.resolve()

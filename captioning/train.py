@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from captioning.neural import NeuralModelError
 from captioning.prefix import (
     KIND,
     PrefixConfig,
@@ -473,8 +474,12 @@ def parse_args(argv: list[str] | None) -> tuple[TrainArgs, bool]:
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the exit status."""
     args, resume = parse_args(argv)
-    trainer = Trainer(args, resume=resume)
-    position = trainer.run()
+    try:
+        trainer = Trainer(args, resume=resume)
+        position = trainer.run()
+    except NeuralModelError as error:
+        print(f"Ошибка: {error}", file=sys.stderr)
+        return 2
     done = position.step >= trainer.total_steps
     print(
         f"{'Готово' if done else 'Остановлено'}: шаг {position.step} из {trainer.total_steps}, "

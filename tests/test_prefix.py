@@ -352,3 +352,12 @@ def test_pipeline_runs_a_listing_through_the_trained_checkpoint(
     assert result.checkpoint["used"] == "by-path" and len(photos) == 3
     assert result.text.strip() and "<" not in result.text
     assert not set(re.findall(r"\d+", result.text)) - {"3500"}  # restore leaves only the seller's numbers
+
+
+def test_training_without_the_decoder_base_fails_in_russian(
+    world: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = _train_argv(world, "no-base")
+    argv[argv.index("--decoder") + 1] = "org/нет-такой-модели"
+    assert train.main(argv) == 2
+    assert "«org/нет-такой-модели»" in capsys.readouterr().err
