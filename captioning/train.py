@@ -110,6 +110,11 @@ def split(rows: list[Row], fraction: float, seed: int) -> tuple[list[Row], list[
     return [r for i, r in enumerate(rows) if i not in held], [r for i, r in enumerate(rows) if i in held]
 
 
+def split_lines(train_rows: list[Row], val_rows: list[Row]) -> dict[str, list[int]]:
+    """The split as line numbers of the data file (saved in `training/split.json`)."""
+    return {"train_lines": [r.line for r in train_rows], "validation_lines": [r.line for r in val_rows]}
+
+
 def check_context(config: PrefixConfig, positions: int, new_tokens: int) -> None:
     """Refuse sizes whose longest sequence (all photos, prompt and target, or prompt and the generated
     text) does not fit the decoder's context."""
@@ -148,6 +153,8 @@ class Trainer:
         if not self.rows:
             raise SystemExit(f"В файле {args.data} нет ни одной годной строки — обучать не на чем")
         train_rows, val_rows = split(self.rows, args.val_fraction, args.seed)
+        if resume:
+            self._check_split(train_rows, val_rows)
         self._build_models(resume)
         self.train_set, self.val_set = self._prepare(train_rows), self._prepare(val_rows)
         self.steps_per_epoch = math.ceil(math.ceil(len(self.train_set) / args.batch_size) / args.grad_accum)
@@ -194,15 +201,22 @@ class Trainer:
                 )
 
     def _write_split(self, train_rows: list[Row], val_rows: list[Row]) -> None:
-        split_info = {
-            "train_lines": [r.line for r in train_rows],
-            "validation_lines": [r.line for r in val_rows],
-        }
-        (self.state_dir / "split.json").write_text(json.dumps(split_info), encoding="utf-8")
+        (self.state_dir / "split.json").write_text(
+            json.dumps(split_lines(train_rows, val_rows)), encoding="utf-8"
+        )
         with (self.state_dir / "validation.jsonl").open("w", encoding="utf-8") as handle:
             for row in val_rows:
                 handle.write(json.dumps(row.to_json(), ensure_ascii=False) + "\n")
         (self.state_dir / METRICS_FILE).unlink(missing_ok=True)
+
+    def _check_split(self, train_rows: list[Row], val_rows: list[Row]) -> None:
+        """A resumed run must see the same data: refuse when the split no longer matches the saved one."""
+        saved = json.loads((self.state_dir / "split.json").read_text(encoding="utf-8"))
+        if saved != split_lines(train_rows, val_rows):
+            raise SystemExit(
+                f"Файл {self.args.data} изменился после начала обучения (другие строки в выборках): "
+                "продолжить нельзя, начните обучение заново без --resume"
+            )
 
     def _build_models(self, resume: bool) -> None:
         from peft import LoraConfig, get_peft_model

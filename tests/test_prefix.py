@@ -361,3 +361,18 @@ def test_training_without_the_decoder_base_fails_in_russian(
     argv[argv.index("--decoder") + 1] = "org/нет-такой-модели"
     assert train.main(argv) == 2
     assert "«org/нет-такой-модели»" in capsys.readouterr().err
+
+
+def test_resume_refuses_changed_data(world: dict[str, Path], trained: Path, tmp_path: Path) -> None:
+    copy = Path(shutil.copytree(trained, tmp_path / "copy"))
+    data = tmp_path / "listings.jsonl"
+    lines = world["data"].read_text(encoding="utf-8").splitlines()
+    data.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # one listing fewer
+    for name in world["data"].parent.glob("*.png"):
+        shutil.copy(name, tmp_path / name.name)
+    state_path = copy / "training" / "state.pt"
+    state = torch.load(state_path, weights_only=True)
+    state["args"].update(data=str(data), output=str(copy))
+    torch.save(state, state_path)
+    with pytest.raises(SystemExit, match="изменился после начала обучения"):
+        train.main(["--output", str(copy), "--resume"])
