@@ -7,7 +7,9 @@ loaded back with `RuCLIP.from_pretrained`) and a GPT-2 decoder 768 wide with ruG
 8 prefix vectors per photo. The training step is forward + backward + AdamW on a batch of
 `--batch-size` listings (photo features from the cache, 120 prompt and 150 target tokens); generation is
 `PrefixCaptioner.generate` (vision tower included) with `--new-tokens` greedy tokens. The cache figure is
-a cold pass (tower + write) over the photos against a warm pass (read). Medians over `--runs` runs.
+a cold pass (tower + write) over the photos against a warm pass (hash + read). Medians over `--runs`
+runs. On a shared, busy CPU `--threads 1` avoids torch's threads waiting on each other (several times
+faster there than the default).
 
     python -m bench.bench_prefix [--runs 3] [--layers 12] [--batch-size 1] [--new-tokens 32] [--threads N]
 """

@@ -376,3 +376,24 @@ def test_resume_refuses_changed_data(world: dict[str, Path], trained: Path, tmp_
     torch.save(state, state_path)
     with pytest.raises(SystemExit, match="изменился после начала обучения"):
         train.main(["--output", str(copy), "--resume"])
+
+
+def test_decoder_inputs_are_photos_then_prompt_then_target(captioner: PrefixCaptioner) -> None:
+    k = captioner.model.config.prefix_length
+    features = [
+        torch.randn(2, captioner.model.config.clip_dim),
+        torch.randn(0, captioner.model.config.clip_dim),
+    ]
+    prompts, targets = [[5, 6, 7], [5, 6]], [[8, 9], [10, 11, 12, 13]]
+    with torch.no_grad():
+        batch = captioner.model.assemble(features, prompts, targets)
+    lengths = [2 * (1 + k) + 3 + 2, 2 + 4]
+    assert batch.embeds.shape[:2] == (2, max(lengths))
+    assert batch.attention_mask.sum(dim=1).tolist() == lengths
+    assert batch.labels is not None
+    assert [row[row != -100].tolist() for row in batch.labels] == targets  # only the target is learned
+    assert batch.labels[0, : 2 * (1 + k) + 3].eq(-100).all()
+    separators = captioner.model.mapper.separators
+    assert torch.equal(batch.embeds[0, 0], separators[0]) and torch.equal(
+        batch.embeds[0, 1 + k], separators[1]
+    )
