@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from bench.bench_ruclip import median_seconds, peak_rss_mb
+from bench.timing import median_seconds, peak_rss_mb
 from pipeline.settings import PROJECT_ROOT, Settings
 from scoring.bertscore import BERTSCORE_MODEL, bertscore_f1, load_bertscorer
 from scoring.ruclip import RUCLIP_MODEL, load_ruclip

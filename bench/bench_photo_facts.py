@@ -13,26 +13,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable
 
 from PIL import Image
 
+from bench.timing import median_ms_per_item
 from captioning.photo_facts import dominant_colour, quality_hints
 from pipeline.settings import PROJECT_ROOT
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "clothing"
-
-
-def median_ms(images: list[Image.Image], fn: Callable[[Image.Image], object], runs: int) -> float:
-    per_run = []
-    for _ in range(runs):
-        times = []
-        for image in images:
-            start = time.perf_counter()
-            fn(image)
-            times.append((time.perf_counter() - start) * 1000)
-        per_run.append(statistics.median(times))
-    return statistics.median(per_run)
 
 
 def main() -> None:
@@ -42,9 +30,9 @@ def main() -> None:
     args = parser.parse_args()
     paths = sorted(PHOTOS.glob("*/*.jpg"))[:: max(1, 341 // args.photos)][: args.photos]
     images = [Image.open(p).convert("RGB").resize((400, 600)) for p in paths]
-    colour = median_ms(images, dominant_colour, args.runs)
-    quality = median_ms(images, lambda im: quality_hints([im]), args.runs)
-    both = median_ms(images, lambda im: (dominant_colour(im), quality_hints([im])), args.runs)
+    colour = median_ms_per_item(dominant_colour, images, args.runs)
+    quality = median_ms_per_item(lambda im: quality_hints([im]), images, args.runs)
+    both = median_ms_per_item(lambda im: (dominant_colour(im), quality_hints([im])), images, args.runs)
     print(f"{len(images)} photos, 400×600, medians of {args.runs} runs")
     print(f"dominant_colour: {colour:.2f} ms per photo")
     print(f"quality_hints (one photo): {quality:.2f} ms per photo")

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from peft import LoraConfig, get_peft_model
 from PIL import Image
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
+from bench.timing import median_seconds
 from captioning.neural import GenerationOptions
 from captioning.prefix import (
     PrefixCaptioner,
@@ -48,17 +47,6 @@ from tests.tiny_models import HUB_B32_384, RUSSIAN_CORPUS, train_tiny_bpe, write
 
 RUGPT3_SMALL_VOCAB = 50264
 PROMPT, TARGET = 120, 150
-
-
-def median_seconds(fn: Callable[[], object], runs: int) -> float:
-    """Median wall time of `runs` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def decoder_and_tokenizer(layers: int) -> tuple[torch.nn.Module, PreTrainedTokenizerFast]:

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import argparse
 import gc
-import resource
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from PIL import Image
 
+from bench.timing import median_seconds, peak_rss_mb
 from pipeline.settings import PROJECT_ROOT
 from scoring.ruclip import RuCLIP
 from scoring.ruclip.chunks import text_chunks
@@ -37,22 +35,6 @@ TEXT_500 = (
     "Цвет на фото передан точно, обмен не интересует, торг при осмотре уместен. "
     "Пишите в сообщения, отвечу быстро и вышлю дополнительные фото."
 )
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def median_seconds(fn: Callable[[], object], runs: int) -> float:
-    """Median wall time of `runs` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def timed_load(folder: Path, square: SquareMode) -> tuple[RuCLIP, float]:

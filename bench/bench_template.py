@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import statistics
 import time
 
 from PIL import Image
 
+from bench.timing import median_ms_per_item
 from captioning.template import compose_listing
 from masking.types import MaskedListing
 from pipeline.settings import PROJECT_ROOT
@@ -54,15 +54,8 @@ def photos() -> list[Image.Image]:
 
 
 def median_ms(cases: list[tuple[MaskedListing, str]], images: list[Image.Image], runs: int) -> float:
-    per_run = []
-    for _ in range(runs):
-        times = []
-        for masked, diversity in cases:
-            start = time.perf_counter()
-            compose_listing(masked, diversity, images)
-            times.append((time.perf_counter() - start) * 1000)
-        per_run.append(statistics.median(times))
-    return statistics.median(per_run)
+    """Median milliseconds to compose one listing with these photos."""
+    return median_ms_per_item(lambda case: compose_listing(case[0], case[1], images), cases, runs)
 
 
 def main() -> None:
