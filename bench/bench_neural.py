@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ import torch
 from PIL import Image
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from bench.timing import median_seconds, peak_rss_mb
 from pipeline.settings import PROJECT_ROOT
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "products"
@@ -153,14 +153,6 @@ def photos(count: int) -> list[Image.Image]:
     return [Image.open(f).convert("RGB") for f in files]
 
 
-def peak_rss_mb() -> int:
-    """This process's peak resident memory, MiB (VmHWM: unlike ru_maxrss it doesn't count the parent's
-    memory a child was forked with)."""
-    lines = Path("/proc/self/status").read_text().splitlines()
-    kib = next(int(line.split()[1]) for line in lines if line.startswith("VmHWM:"))
-    return round(kib / 1024)
-
-
 def run_case(name: str, folder: Path, runs: int, threads: int) -> dict[str, Any]:
     """Load through the real loader, then time `runs` generations; returns medians and peak RSS."""
     from captioning import encoder_decoder, vlm
@@ -194,18 +186,15 @@ def run_case(name: str, folder: Path, runs: int, threads: int) -> dict[str, Any]
         step = lambda: model.generate(**inputs, **kwargs)  # noqa: E731
     else:
         step = lambda: generate_ids(captioner.model, inputs, options)  # noqa: E731
-    times, tokens = [], 0
-    for _ in range(runs):
-        started = time.perf_counter()
-        out = step()
-        times.append(time.perf_counter() - started)
-        tokens = len(out.ids) if hasattr(out, "ids") else out.shape[-1]
+    outputs: list[Any] = []
+    median = median_seconds(lambda: outputs.append(step()), runs)
+    out = outputs[-1]
     prompt = inputs.get("input_ids")
     return {
-        "case": name, "load_s": round(load_s, 1), "median_s": round(statistics.median(times), 2),
-        "runs": runs, "tokens": tokens, "prompt_tokens": 0 if prompt is None else prompt.shape[-1],
-        "threads": torch.get_num_threads(),
-        "peak_rss_mb": peak_rss_mb(),
+        "case": name, "load_s": round(load_s, 1), "median_s": round(median, 2), "runs": runs,
+        "tokens": len(out.ids) if hasattr(out, "ids") else out.shape[-1],
+        "prompt_tokens": 0 if prompt is None else prompt.shape[-1],
+        "threads": torch.get_num_threads(), "peak_rss_mb": round(peak_rss_mb()),
     }
 
 
@@ -218,20 +207,31 @@ def main() -> None:
     parser.add_argument("--vision-depth", type=int, default=4)
     parser.add_argument("--text-layers", type=int, default=4)
     parser.add_argument("--run-case", nargs=2, metavar=("NAME", "FOLDER"), help=argparse.SUPPRESS)
+    parser.add_argument("--build", nargs=2, metavar=("MODEL", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_case:
         print(json.dumps(run_case(args.run_case[0], Path(args.run_case[1]), args.runs, args.threads)))
         return
+    if args.build:
+        model, folder = args.build
+        if model == "ed":
+            build_ed(Path(folder))
+        else:
+            build_vlm(Path(folder), args.vision_depth, args.text_layers)
+        return
     names = args.cases.split(",")
+    # this process stays small: a child started while it held a model would report that model's memory
+    # in its own peak RSS, so the models are built in children too
+    own = [
+        sys.executable, "-m", "bench.bench_neural", "--runs", str(args.runs), "--threads", str(args.threads),
+        "--vision-depth", str(args.vision_depth), "--text-layers", str(args.text_layers),
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        folders = {"ed": Path(tmp) / "ed", "vlm": Path(tmp) / "vlm"}
-        if any(CASES[n]["model"] == "ed" for n in names):
-            build_ed(folders["ed"])
-        if any(CASES[n]["model"] == "vlm" for n in names):
-            build_vlm(folders["vlm"], args.vision_depth, args.text_layers)
+        for model in dict.fromkeys(CASES[name]["model"] for name in names):
+            subprocess.run([*own, "--build", model, f"{tmp}/{model}"], cwd=PROJECT_ROOT, check=True,
+                           capture_output=True)
         for name in names:
-            command = [sys.executable, "-m", "bench.bench_neural", "--runs", str(args.runs), "--threads",
-                       str(args.threads), "--run-case", name, str(folders[CASES[name]["model"]])]
+            command = [*own, "--run-case", name, f"{tmp}/{CASES[name]['model']}"]
             done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
             lines = done.stdout.strip().splitlines()
             print(lines[-1] if done.returncode == 0 and lines else f"{name}: failed\n{done.stderr[-2000:]}",
