@@ -443,7 +443,7 @@ def parse_args(argv: list[str] | None) -> tuple[TrainArgs, bool]:
         prog="python -m captioning.train",
         description="Обучает многокадровую префиксную модель описаний (маппер + LoRA) на JSONL-файле.",
     )
-    parser.add_argument("--data", help="JSONL: images, attributes, text, description")
+    parser.add_argument("--data", help="JSONL с полями images, attributes, text, description")
     parser.add_argument("--output", required=True, help="папка чекпойнта, например checkpoints/my-prefix")
     parser.add_argument("--decoder", help="базовый GPT-2-декодер: папка, имя в папке моделей или hub id")
     parser.add_argument("--resume", action="store_true", help="продолжить прерванное обучение из --output")
@@ -451,13 +451,26 @@ def parse_args(argv: list[str] | None) -> tuple[TrainArgs, bool]:
         "vision": "башня зрения ruCLIP: папка или имя в папке моделей",
         "title": "название модели в списке приложения",
         "grad_accum": "шагов накопления градиента",
-        "warmup_steps": "шагов разогрева скорости обучения (не больше 10% всех шагов)",
+        "warmup_steps": "шагов разогрева скорости обучения (не больше 10%% всех шагов)",
         "max_steps": "всего шагов (0 — по числу эпох)",
         "stop_after": "остановиться через столько шагов (продолжить потом с --resume)",
         "val_fraction": "доля валидационной выборки",
         "save_every": "сохранять чекпойнт каждые N шагов",
         "feature_cache": f"папка кэша признаков фото (по умолчанию {default_cache()})",
         "prefix_length": "векторов префикса на одно фото",
+        "epochs": "эпох обучения",
+        "batch_size": "объявлений в батче",
+        "lr": "скорость обучения AdamW",
+        "weight_decay": "затухание весов AdamW",
+        "seed": "зерно генератора случайных чисел",
+        "log_every": "писать метрики каждые N шагов",
+        "mapper_hidden": "ширина скрытого слоя маппера",
+        "lora_r": "ранг LoRA",
+        "lora_alpha": "alpha LoRA",
+        "lora_dropout": "dropout LoRA",
+        "max_prompt_tokens": "не больше токенов в подсказке (характеристики и текст)",
+        "max_target_tokens": "не больше токенов в целевом описании",
+        "max_new_tokens": "не больше новых токенов при генерации",
     }
     for item in fields(TrainArgs):
         if item.name in ("data", "output", "decoder"):
@@ -467,7 +480,7 @@ def parse_args(argv: list[str] | None) -> tuple[TrainArgs, bool]:
             f"--{item.name.replace('_', '-')}",
             type=type(default),
             default=None,
-            help=f"{helps.get(item.name, item.name)} (по умолчанию {default!r})",
+            help=f"{helps[item.name]} (по умолчанию {default!r})",
         )
     parsed = vars(parser.parse_args(argv))
     resume = parsed.pop("resume")

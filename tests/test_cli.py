@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from pipeline.settings import PROJECT_ROOT
@@ -93,3 +95,24 @@ def test_unreadable_attributes_file(tmp_path: Path) -> None:
     broken.write_text("{not json")
     done = _cli("run", "--attributes", broken)
     assert done.returncode == 1 and "broken.json" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["pipeline", "--help"],
+        ["pipeline", "run", "--help"],
+        ["pipeline", "cases", "--help"],
+        ["pipeline", "download", "--help"],
+        ["pipeline.diversity", "--help"],
+        ["captioning.train", "--help"],
+        ["captioning.evaluate", "--help"],
+    ],
+    ids=" ".join,
+)
+def test_every_command_explains_itself_in_russian(command: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", *command], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "usage:" in done.stdout and re.search("[а-яё]{4,}", done.stdout), done.stdout
