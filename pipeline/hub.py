@@ -74,6 +74,15 @@ KNOWN_MODELS: dict[str, KnownModel] = {
             ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt"),
             720,
         ),
+        KnownModel(
+            "rugpt3small_based_on_gpt2",
+            "ai-forever/rugpt3small_based_on_gpt2",
+            "main",
+            "декодер GPT-2 для обучения префиксной модели описаний",
+            ("config.json",),
+            ("*.json", "*.txt", "*.safetensors", "pytorch_model.bin"),
+            550,
+        ),
     )
 }
 
