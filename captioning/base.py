@@ -11,6 +11,9 @@ from PIL import Image
 from masking.types import MaskedListing
 
 DiversityLabel = Literal["<SINGLE>", "<VARIATIVE>"]
+# Mean token probability under which a text is likely to hold hallucinations (a published captioning
+# study's threshold); the seller is warned, the text is not hidden.
+LOW_CONFIDENCE = 0.64
 
 
 @dataclass
@@ -31,3 +34,13 @@ class Captioner(Protocol):
     ) -> Generation:
         """Write the listing description for a masked listing and its photos."""
         ...
+
+
+def low_confidence_warning(confidence: float | None, threshold: float = LOW_CONFIDENCE) -> str | None:
+    """A Russian warning for the seller when the model was unsure of its text; None when it was sure."""
+    if confidence is None or confidence >= threshold:
+        return None
+    return (
+        f"Модель не уверена в тексте (средняя вероятность слов {confidence:.2f} < {threshold:.2f}): "
+        "проверьте, нет ли в описании того, чего нет на фото и в характеристиках"
+    )

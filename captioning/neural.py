@@ -25,7 +25,6 @@ ADAPTER_CONFIG = "adapter_config.json"
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 # below this mean token probability a caption is likely to contain hallucinations (captioning studies
 # report a useful cut-off around 0.64); the seller is warned, the text is still shown
-LOW_CONFIDENCE = 0.64
 
 
 class NeuralModelError(RuntimeError):
@@ -100,16 +99,6 @@ class Decoded:
 
     ids: list[int]
     confidence: float
-
-
-def low_confidence_warning(confidence: float | None, threshold: float = LOW_CONFIDENCE) -> str | None:
-    """A Russian warning for the seller when the model was unsure of its text; None when it was sure."""
-    if confidence is None or confidence >= threshold:
-        return None
-    return (
-        f"Модель не уверена в тексте (средняя вероятность слов {confidence:.2f} < {threshold:.2f}): "
-        "проверьте, нет ли в описании того, чего нет на фото и в характеристиках"
-    )
 
 
 def check_kind(manifest: dict[str, Any], kind: str, folder: Path) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from captioning.base import low_confidence_warning
 from captioning.photo_facts import quality_hints
 from captioning.registry import CheckpointInfo, Registry, UnknownCheckpointError
 from masking import mask, restore
@@ -185,6 +186,9 @@ class Pipeline:
                 restored.text, valid.attributes, valid.text, embeddings, self.settings
             )
             scores["confidence"] = generation.confidence
+            unsure = low_confidence_warning(generation.confidence)
+            if unsure:
+                result.warnings.append(unsure)
             scores["generated_tokens"] = generation.tokens
             result.scores = scores
 

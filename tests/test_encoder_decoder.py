@@ -11,8 +11,9 @@ import torch
 from neural_fixtures import build_vit_gpt2
 from PIL import Image
 
+from captioning.base import low_confidence_warning
 from captioning.encoder_decoder import EncoderDecoderCaptioner, load
-from captioning.neural import GenerationOptions, NeuralModelError, low_confidence_warning, russian_errors
+from captioning.neural import GenerationOptions, NeuralModelError, russian_errors
 from captioning.registry import Registry
 from captioning.template import compose_listing
 from masking.types import MaskedListing

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from captioning.base import LOW_CONFIDENCE
 from pipeline import Listing, Pipeline, Settings
 from pipeline.runner import STAGES_RU
+from pipeline.settings import PROJECT_ROOT
 from scoring.ruclip import load_ruclip
+from tests.neural_fixtures import build_vit_gpt2
 from tests.tiny_models import make_tiny_ruclip
 
 ALL_STAGES = [*STAGES_RU, "total"]
@@ -96,3 +100,33 @@ def test_each_photo_encoded_once_per_request(tmp_path: Path) -> None:
     assert result.status in ("ok", "rejected")
     assert encoded == [3]  # moderation, diversity and scoring shared one batch of the three photos
     assert result.scores.get("clip_text_photo_mean") is not None or result.status == "rejected"
+
+
+@pytest.fixture(scope="module")
+def neural_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    """A pipeline whose checkpoints folder holds the template and a tiny ViT + GPT-2 captioner "vit"."""
+    checkpoints = tmp_path_factory.mktemp("checkpoints")
+    shutil.copytree(PROJECT_ROOT / "checkpoints" / "template", checkpoints / "template")
+    build_vit_gpt2(checkpoints / "vit")
+    return Pipeline(Settings(checkpoints_dir=checkpoints))
+
+
+def test_single_image_model_on_many_photos_sees_one_and_says_which(
+    neural_pipeline: Pipeline, tmp_path: Path
+) -> None:
+    listing = Listing(_photos(tmp_path, 3), {"Тип": "Чашка", "Цена": "300"})
+    result = neural_pipeline.run(listing, single_checkpoint="vit", multi_checkpoint="vit")
+    assert result.status == "ok", result.reasons
+    assert (result.route["name"], result.route["checkpoint"], result.route["photos"]) == ("multi", "vit", [0])
+    assert any("первое" in note for note in result.route["notes"])
+    confidence = result.scores["confidence"]
+    assert confidence is not None and 0 < confidence <= 1
+    warned = any("не уверена" in w for w in result.warnings)
+    assert warned == (confidence < LOW_CONFIDENCE)
+
+
+def test_photo_model_on_a_text_only_listing_falls_back_to_the_template(neural_pipeline: Pipeline) -> None:
+    result = neural_pipeline.run(Listing([], {"Тип": "Чашка", "Цена": "300"}), single_checkpoint="vit")
+    assert result.status == "ok"
+    assert (result.route["checkpoint"], result.checkpoint["requested"]) == ("template", "vit")
+    assert result.scores["confidence"] is None and "300" in result.text
