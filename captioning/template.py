@@ -115,8 +115,8 @@ def _item_phrase(facts: ListingFacts, item: Item, case: str, folded: set[str]) -
         if adjective is not None:
             words.append(adjective)
             folded.add(role)
-    noun = _in_case(item.phrase, case, item.plural if item.head is not None else None)
-    words.append(noun)
+    if item.phrase != FALLBACK_ITEM or not facts.get("model"):  # "Toyota Camry", not "товар Toyota Camry"
+        words.append(_in_case(item.phrase, case, item.plural if item.head is not None else None))
     for role in ("brand", "model"):
         value = facts.get(role)
         if value:

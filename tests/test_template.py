@@ -267,3 +267,10 @@ def test_unnamed_item_opens_with_the_sellers_own_sentence() -> None:
     text = compose_listing(masked, "<VARIATIVE>", [])
     assert text.startswith(seller_text)
     assert "<SIZE>" in text and "<PRICE>" in text
+
+
+def test_a_model_name_needs_no_generic_noun() -> None:
+    text = compose_listing(listing({"Марка": "Toyota", "Модель": "Camry", "Цена": "<PRICE>"}), "<SINGLE>", [])
+    assert "Toyota Camry" in text and "товар" not in text.split(".")[0]
+    branded = compose_listing(listing({"Бренд": "Nike", "Цена": "<PRICE>"}), "<SINGLE>", [])
+    assert "товар Nike" in branded
