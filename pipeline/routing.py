@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pipeline.listing import RouteName
 
@@ -100,6 +100,9 @@ def _photos_for(
     return [best]
 
 
-def serving_routes(checkpoints: Sequence[CheckpointLike], route: RouteName) -> list[CheckpointLike]:
+Checkpoint = TypeVar("Checkpoint", bound=CheckpointLike)
+
+
+def serving_routes(checkpoints: Sequence[Checkpoint], route: str) -> list[Checkpoint]:
     """Checkpoints that can serve a route (what a route's dropdown lists)."""
     return [c for c in checkpoints if route in c.routes]

@@ -94,22 +94,27 @@ class Pipeline:
         try:
             prepared = self._prepare(listing, pairs, shared, report)
         except StageFailed as failure:
-            return [self._finish(_failed(_copy_result(shared), failure), started) for _ in pairs]
+            shared.timings["total"] = time.perf_counter() - started
+            return [_failed(_copy_result(shared), failure) for _ in pairs]
+        shared_seconds = time.perf_counter() - started
         results = []
         for index, (single, multi) in enumerate(pairs):
             result = _copy_result(shared)
+            own_start = time.perf_counter()
             try:
                 self._generate(prepared, result, single, multi, report, index, len(pairs))
             except StageFailed as failure:
                 _failed(result, failure)
-            results.append(self._finish(result, started))
+            # each checkpoint's total: the shared stages plus its own, not the checkpoints before it
+            result.timings["total"] = shared_seconds + time.perf_counter() - own_start
+            results.append(result)
         report(1.0, "Готово")
         return results
 
     def checkpoints(self, route: str | None = None) -> list[CheckpointInfo]:
         """Registered checkpoints, optionally only those serving a route."""
         found = self.registry.list_checkpoints()
-        return [c for c in found if route is None or route in c.routes]
+        return found if route is None else routing.serving_routes(found, route)
 
     # -- stages ------------------------------------------------------------------------------
     def _prepare(
@@ -193,11 +198,6 @@ class Pipeline:
             result.scores = scores
 
     # -- helpers -----------------------------------------------------------------------------
-    @staticmethod
-    def _finish(result: Result, started: float) -> Result:
-        result.timings["total"] = time.perf_counter() - started
-        return result
-
     def _check_names(self, *names: str | None) -> None:
         for name in names:
             if name is None:

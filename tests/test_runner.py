@@ -130,3 +130,14 @@ def test_photo_model_on_a_text_only_listing_falls_back_to_the_template(neural_pi
     assert result.status == "ok"
     assert (result.route["checkpoint"], result.checkpoint["requested"]) == ("template", "vit")
     assert result.scores["confidence"] is None and "300" in result.text
+
+
+def test_compare_totals_exclude_other_checkpoints(neural_pipeline: Pipeline, tmp_path: Path) -> None:
+    listing = Listing(_photos(tmp_path, 1), {"Тип": "Чашка", "Цена": "300"})
+    first, second = neural_pipeline.compare(listing, ["vit", "template"])
+    assert (first.route["checkpoint"], second.route["checkpoint"]) == ("vit", "template")
+    for result in (first, second):
+        stages = sum(v for k, v in result.timings.items() if k != "total")
+        assert stages <= result.timings["total"]
+    second_stages = sum(v for k, v in second.timings.items() if k != "total")
+    assert second.timings["total"] < second_stages + first.timings["generate"]
