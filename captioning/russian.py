@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pymorphy3
 from pymorphy3.analyzer import Parse
+
+from pipeline.morphology import morph
 
 _WORD_RE = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*")
 _ADJECTIVE_POS = {"ADJF", "PRTF"}
@@ -38,12 +39,6 @@ _NUMERALS: dict[int, dict[str, str]] = {
     9: {"any": "девять"},
     10: {"any": "десять"},
 }
-
-
-@lru_cache(maxsize=1)
-def morph() -> pymorphy3.MorphAnalyzer:
-    """The shared analyzer (its dictionaries load once, on first use)."""
-    return pymorphy3.MorphAnalyzer()
 
 
 @lru_cache(maxsize=4096)

@@ -10,15 +10,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from masking.fields import FIELD_WORDS
+from pipeline.morphology import morph
 
 PREFIX = 3  # letters compared before asking pymorphy3
-
-
-@lru_cache(maxsize=1)
-def _analyzer():  # -> pymorphy3.MorphAnalyzer
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +34,7 @@ def field_type(word: str) -> str | None:
         return index[word]
     if word[:PREFIX] not in prefixes:
         return None
-    for parse in _analyzer().parse(word)[:2]:
+    for parse in morph().parse(word)[:2]:
         lemma = parse.normal_form.replace("ё", "е")
         if lemma in index:
             return index[lemma]

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 import razdel
 
 from pipeline import diversity_lexicon as lex
+from pipeline.morphology import morph
 
 if TYPE_CHECKING:
-    import pymorphy3
+    pass
 
 PREPOSITIONS = frozenset(
     ("для", "с", "со", "от", "под", "к", "без", "из", "на", "в", "во", "по", "у", "о", "об", "при", "за",
@@ -59,13 +60,6 @@ class Word:
     number: int | None = None
 
 
-@lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
-
-
 @lru_cache(maxsize=100_000)
 def analyze(token: str) -> Word:
     """Lemmas, part of speech and number of one lower-case token."""
@@ -73,7 +67,7 @@ def analyze(token: str) -> Word:
         return Word(token, frozenset(), token, "NUMB", False, False, False, False, number=int(token))
     if not any(c.isalpha() for c in token):  # punctuation and numbers like "2,5": no dictionary look-up
         return Word(token, frozenset(), token, "PNCT", False, False, False, False)
-    parses = _morph().parse(token)
+    parses = morph().parse(token)
     nouns = [p for p in parses if p.tag.POS == "NOUN"]
     lemmas = frozenset(p.normal_form.replace("ё", "е") for p in (nouns or parses[:1]))
     nominal = [p for p in nouns if p.tag.case in ("nomn", "accs")]
@@ -328,7 +322,7 @@ class _Reader:
 @lru_cache(maxsize=20_000)
 def _cases(token: str) -> frozenset[str]:
     """Every grammatical case a token can be in."""
-    return frozenset(p.tag.case for p in _morph().parse(token) if p.tag.case)
+    return frozenset(p.tag.case for p in morph().parse(token) if p.tag.case)
 
 
 def _quantity(attributes: dict[str, str]) -> tuple[str, int] | None:

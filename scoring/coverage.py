@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import pymorphy3
+from pipeline.morphology import morph
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:[-‐–]\w+)*")
 _HYPHEN = re.compile(r"[-‐–]")
@@ -22,18 +22,13 @@ _FUNCTION_WORDS = frozenset(
 _YES_NO = frozenset({"да", "нет", "есть", "имеется", "yes", "no", "+", "-"})
 
 
-@lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
-
-
 @lru_cache(maxsize=65536)
 def _lemmas(word: str) -> frozenset[str]:
     """Every dictionary form the word may have, plus the word itself (lower case, ё → е)."""
     word = word.lower().replace("ё", "е")
     if not any(ch.isalpha() for ch in word):
         return frozenset({word.replace(",", ".")})
-    forms = {p.normal_form.replace("ё", "е") for p in _morph().parse(word)}
+    forms = {p.normal_form.replace("ё", "е") for p in morph().parse(word)}
     return frozenset({word, *forms})
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from moderation.report import Check
 from moderation.text.normalize import (
@@ -16,6 +15,7 @@ from moderation.text.normalize import (
     normalise,
     transliterate,
 )
+from pipeline.morphology import morph
 
 CHECK_NAME = "obscenity"
 
@@ -60,14 +60,6 @@ TRANSLIT_ROOTS: tuple[re.Pattern[str], ...] = tuple(
 _ROOT_HINT = re.compile(r"ху[йеяюи]|пи[зс]д|пезд|еб|бля|муд|манд|залуп|пид[оа]?р|г[ао]ндон|шлюх")
 
 
-@functools.lru_cache(maxsize=1)
-def _morph() -> Any:
-    """The pymorphy3 analyser, built once."""
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
-
-
 def _is_obscene_form(form: str) -> bool:
     return any(root.search(form) for root in OBSCENE_ROOTS)
 
@@ -93,10 +85,10 @@ def _lemmas(word: str) -> tuple[set[str], bool]:
     Spellings the dictionary cannot explain are also judged as written, since most obscene words
     are missing from it or get nonsense lemmas ("ебло" → "ести").
     """
-    morph = _morph()
-    parses = morph.parse(word)
+    analyser = morph()
+    parses = analyser.parse(word)
     lemmas = {p.normal_form.replace("ё", "е") for p in parses}
-    if morph.word_is_known(word):
+    if analyser.word_is_known(word):
         return lemmas, True
     methods = [type(step[0]).__name__ for step in parses[0].methods_stack]
     return lemmas, methods == ["DictionaryAnalyzer", "KnownPrefixAnalyzer"]
