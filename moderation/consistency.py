@@ -7,10 +7,8 @@ uncalibrated, so only this ranking is used. When no photo matches, the text itse
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
@@ -38,19 +36,6 @@ class PhotoMatch:
     def matches(self, top_k: int) -> bool:
         """Whether the text is within the photo's top k candidates."""
         return self.rank <= top_k
-
-
-_PROMPT_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], torch.Tensor]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def prompt_embeddings(model: Any, prompts: tuple[str, ...]) -> torch.Tensor:
-    """Embeddings of the category prompts, encoded once per loaded model (they never change)."""
-    per_model = _PROMPT_CACHE.setdefault(model, {})
-    if prompts not in per_model:
-        per_model[prompts] = model.encode_texts(list(prompts)).float()
-    return per_model[prompts]
 
 
 def rank_text(
@@ -131,7 +116,7 @@ def check_consistency(
     texts = embeddings.texts([text.strip()])
     if images is None or texts is None or len(images) != len(photos):
         raise ValueError("the embeddings do not belong to these photos")
-    prompts = prompt_embeddings(embeddings.model, config.category_prompts)
+    prompts = embeddings.prompts(config.category_prompts)
     matches = rank_text(
         images.float(), texts[0].float(), prompts, config.category_prompts, config.match_top_k
     )

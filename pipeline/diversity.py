@@ -114,7 +114,7 @@ def text_score(facts: list[Fact], config: DiversityConfig) -> float:
 def zero_shot_score(embeddings: PhotoEmbeddings, config: DiversityConfig) -> float | None:
     """Mean over photos of the softmax probability mass on the "many things" prompts."""
     images = embeddings.images()
-    prompts = embeddings.texts([*config.many_prompts, *config.one_prompts])
+    prompts = embeddings.prompts([*config.many_prompts, *config.one_prompts])
     if images is None or prompts is None:
         return None
     scale = config.logit_scale or getattr(embeddings.model, "logit_scale", DEFAULT_LOGIT_SCALE)
