@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import PROJECT_ROOT, Limits, Settings
+from tests.fake_hub import FakeHub, free_port, serve_fake_hub
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 SHARED_PHOTOS = SHARED_DATA / "photos"
@@ -27,6 +30,42 @@ def empty_models_settings(tmp_path: Path) -> Settings:
     models = tmp_path / "models"
     models.mkdir()
     return Settings(models_dir=models)
+
+
+@pytest.fixture
+def fake_hub() -> Iterator[FakeHub]:
+    """A fake Hugging Face Hub on a free local port (tests/fake_hub.py)."""
+    with serve_fake_hub() as hub:
+        yield hub
+
+
+@pytest.fixture(scope="module")
+def app_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Copies of the project's checkpoint manifests (no weights), its test cases, no optional model."""
+    checkpoints = tmp_path_factory.mktemp("checkpoints")
+    for manifest in (PROJECT_ROOT / "checkpoints").glob("*/checkpoint.json"):
+        (checkpoints / manifest.parent.name).mkdir()
+        shutil.copy(manifest, checkpoints / manifest.parent.name)
+    limits = Limits(max_image_bytes=1_000_000)  # small, so that a test can exceed it cheaply
+    return Settings(models_dir=tmp_path_factory.mktemp("models"), checkpoints_dir=checkpoints, limits=limits)
+
+
+@pytest.fixture(scope="module")
+def app_url(app_settings: Settings) -> Iterator[str]:
+    """The app, launched in a background thread on a free local port."""
+    import app
+    from pipeline.runner import Pipeline
+
+    demo = app.build_demo(Pipeline(app_settings))
+    _, url, _ = demo.launch(
+        server_name="127.0.0.1",
+        server_port=free_port(),
+        prevent_thread_lock=True,
+        quiet=True,
+        **app.launch_options(app_settings),
+    )
+    yield url
+    demo.close()
 
 
 def _fail_skips_in_ci(report: pytest.TestReport | pytest.CollectReport) -> None:

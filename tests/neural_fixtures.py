@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from PIL import Image
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (
     GPT2Config,
@@ -68,6 +69,20 @@ def train_bpe(special_tokens: list[str], vocab_size: int = 400) -> Tokenizer:
     )
     tokenizer.train_from_iterator(CORPUS * 4, trainer=trainer)
     return tokenizer
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """A checkpoint folder's checkpoint.json."""
+    return json.loads((folder / "checkpoint.json").read_text(encoding="utf-8"))
+
+
+def random_photos(count: int, height: int, width: int) -> list[Image.Image]:
+    """Seeded noise photos of one size (the tiny models see pixels, not content)."""
+    generator = torch.Generator().manual_seed(0)
+    return [
+        Image.fromarray((torch.rand(height, width, 3, generator=generator) * 255).to(torch.uint8).numpy())
+        for _ in range(count)
+    ]
 
 
 def write_manifest(folder: Path, kind: str, images: str, generation: dict[str, Any]) -> None:

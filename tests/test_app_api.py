@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,47 +13,12 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
-from test_hub import CAPTION_FILES, COMMIT, FakeHub, fake_hub  # noqa: F401 — the fake Hugging Face Hub
 
 import app
-from pipeline import Pipeline, Settings
+from pipeline import Settings
 from pipeline.runner import STAGES_RU
-from pipeline.settings import PROJECT_ROOT, Limits
-
-UPLOAD_LIMIT = 1_000_000  # bytes per photo; small so that the test can exceed it cheaply
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Copies of the project's checkpoint manifests (no weights), its test cases, no optional model."""
-    checkpoints = tmp_path_factory.mktemp("checkpoints")
-    for manifest in (PROJECT_ROOT / "checkpoints").glob("*/checkpoint.json"):
-        (checkpoints / manifest.parent.name).mkdir()
-        shutil.copy(manifest, checkpoints / manifest.parent.name)
-    limits = Limits(max_image_bytes=UPLOAD_LIMIT)
-    return Settings(models_dir=tmp_path_factory.mktemp("models"), checkpoints_dir=checkpoints, limits=limits)
-
-
-@pytest.fixture(scope="module")
-def app_url(app_settings: Settings) -> Iterator[str]:
-    """The app, launched in a background thread on a free local port."""
-    demo = app.build_demo(Pipeline(app_settings))
-    _, url, _ = demo.launch(
-        server_name="127.0.0.1",
-        server_port=free_port(),
-        prevent_thread_lock=True,
-        quiet=True,
-        **app.launch_options(app_settings),
-    )
-    yield url
-    demo.close()
+from pipeline.settings import PROJECT_ROOT
+from tests.fake_hub import CAPTION_FILES, COMMIT, FakeHub, free_port
 
 
 @pytest.fixture(scope="module")
@@ -120,10 +83,12 @@ def test_eleven_images_are_refused(client: Client, tmp_path: Path) -> None:
     assert any("11" in reason and "10" in reason for reason in result["reasons"]), result["reasons"]
 
 
-def test_a_photo_over_the_size_limit_is_refused_by_the_server(app_url: str, tmp_path: Path) -> None:
+def test_a_photo_over_the_size_limit_is_refused_by_the_server(
+    app_url: str, app_settings: Settings, tmp_path: Path
+) -> None:
     big = tmp_path / "big.png"
     Image.frombytes("RGB", (700, 600), os.urandom(700 * 600 * 3)).save(big)
-    assert big.stat().st_size > UPLOAD_LIMIT
+    assert big.stat().st_size > app_settings.limits.max_image_bytes
     with big.open("rb") as handle:
         refused = httpx.post(f"{app_url}gradio_api/upload", files={"files": handle})
     assert refused.status_code == 413
@@ -227,7 +192,7 @@ def test_generation_reports_its_stages_as_progress(app_url: str, shared_photos: 
 def test_download_fetches_the_weights_and_marks_the_model_ready(
     client: Client,
     app_settings: Settings,
-    fake_hub: FakeHub,  # noqa: F811
+    fake_hub: FakeHub,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     folder = app_settings.checkpoints_dir / "captioner"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from test_app_api import app_settings, app_url, free_port  # noqa: F401 — the served app, shared with the API tests
 
 from pipeline.cases import list_cases
 from pipeline.settings import Settings
+from tests.fake_hub import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:  # noqa: F811
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
     context = browser.new_context(locale="ru-RU", viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
@@ -70,7 +70,7 @@ def description(page: Page) -> str:
     return box.input_value()
 
 
-def test_pick_a_test_case_and_generate(page: Page, app_settings: Settings, tmp_path: Path) -> None:  # noqa: F811
+def test_pick_a_test_case_and_generate(page: Page, app_settings: Settings, tmp_path: Path) -> None:
     case = next(c for c in list_cases(app_settings) if c.listing.images and "Цена" in c.listing.attributes)
     page.locator("#case-picker input").click()
     page.get_by_role("option", name=case.title_ru).click()
@@ -82,7 +82,7 @@ def test_pick_a_test_case_and_generate(page: Page, app_settings: Settings, tmp_p
     page.screenshot(path=tmp_path / "test_case.png", full_page=True)
 
 
-def test_a_rejected_case_shows_why(page: Page, app_settings: Settings, tmp_path: Path) -> None:  # noqa: F811
+def test_a_rejected_case_shows_why(page: Page, app_settings: Settings, tmp_path: Path) -> None:
     case = next(c for c in list_cases(app_settings) if c.name == "moderation_contacts")
     page.locator("#case-picker input").click()
     page.get_by_role("option", name=case.title_ru).click()

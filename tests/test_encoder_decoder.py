@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from neural_fixtures import build_vit_gpt2
 from PIL import Image
 
 from captioning.base import low_confidence_warning
@@ -18,6 +17,7 @@ from captioning.registry import Registry
 from captioning.template import compose_listing
 from masking.types import MaskedListing
 from pipeline.settings import PROJECT_ROOT, Settings
+from tests.neural_fixtures import build_vit_gpt2, random_photos, read_manifest
 
 NAME = "tiny-vit-gpt2"
 MASKED = MaskedListing(
@@ -41,19 +41,11 @@ def captioner(checkpoints: Path) -> EncoderDecoderCaptioner:
 
 @pytest.fixture(scope="module")
 def photos() -> list[Image.Image]:
-    generator = torch.Generator().manual_seed(0)
-    return [
-        Image.fromarray((torch.rand(48, 40, 3, generator=generator) * 255).to(torch.uint8).numpy())
-        for _ in range(10)
-    ]
+    return random_photos(10, 48, 40)
 
 
 def _copy(checkpoints: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(checkpoints / NAME, tmp_path / NAME))
-
-
-def _manifest(folder: Path) -> dict:
-    return json.loads((folder / "checkpoint.json").read_text(encoding="utf-8"))
 
 
 def test_registry_loads_once_and_captions_one_photo(checkpoints: Path, captioner: EncoderDecoderCaptioner,
@@ -98,7 +90,7 @@ def test_no_photo_composes_without_caption(captioner: EncoderDecoderCaptioner) -
 def test_confidence_is_mean_probability_of_generated_tokens(
     checkpoints: Path, photos: list[Image.Image], beams: int
 ) -> None:
-    manifest = _manifest(checkpoints / NAME) | {"generation": {"max_new_tokens": 8, "num_beams": beams}}
+    manifest = read_manifest(checkpoints / NAME) | {"generation": {"max_new_tokens": 8, "num_beams": beams}}
     captioner = load(checkpoints / NAME, manifest, Settings(device="cpu"))
     caption = captioner.caption(photos[2])
     ids = captioner.tokenizer(caption.text, add_special_tokens=False)["input_ids"]
@@ -119,7 +111,7 @@ def test_missing_weights_name_files_and_download_command(checkpoints: Path, tmp_
     (folder / "model.safetensors").unlink()
     (folder / "preprocessor_config.json").unlink()
     with pytest.raises(NeuralModelError, match="не хватает файлов") as error:
-        load(folder, _manifest(folder), Settings(device="cpu"))
+        load(folder, read_manifest(folder), Settings(device="cpu"))
     assert "веса модели" in str(error.value) and "preprocessor_config.json" in str(error.value)
     assert f"python -m pipeline download {NAME}" in str(error.value)
 
@@ -127,11 +119,11 @@ def test_missing_weights_name_files_and_download_command(checkpoints: Path, tmp_
 def test_wrong_kind_and_wrong_architecture_are_refused(checkpoints: Path, tmp_path: Path) -> None:
     folder = _copy(checkpoints, tmp_path)
     with pytest.raises(NeuralModelError, match="«vlm»"):
-        load(folder, _manifest(folder) | {"kind": "vlm"}, Settings(device="cpu"))
+        load(folder, read_manifest(folder) | {"kind": "vlm"}, Settings(device="cpu"))
     config = json.loads((folder / "config.json").read_text())
     (folder / "config.json").write_text(json.dumps(config | {"model_type": "gpt2"}))
     with pytest.raises(NeuralModelError, match="типа «gpt2»"):
-        load(folder, _manifest(folder), Settings(device="cpu"))
+        load(folder, read_manifest(folder), Settings(device="cpu"))
 
 
 @pytest.mark.parametrize(
@@ -157,12 +149,12 @@ def test_both_neural_kinds_are_shipped() -> None:
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.parent.name)
 def test_shipped_neural_manifests_are_accepted(path: Path) -> None:
     folder = path.parent
-    manifest = _manifest(folder)
+    manifest = read_manifest(folder)
     options = GenerationOptions.from_manifest(manifest, folder)
     assert options.generate_kwargs()["max_new_tokens"] == manifest["generation"]["max_new_tokens"]
 
 
-def test_generation_options_from_published_manifest() -> None:
+def test_generation_options_from_publishedread_manifest() -> None:
     options = GenerationOptions.from_manifest(
         {"generation": {"max_new_tokens": 32, "num_beams": 4, "no_repeat_ngram_size": 3}}, Path("x")
     )
@@ -181,7 +173,7 @@ def test_out_of_memory_becomes_russian_advice() -> None:
 
 def test_unknown_device_setting_is_refused(checkpoints: Path) -> None:
     with pytest.raises(NeuralModelError, match="LISTING_DEVICE=tpu"):
-        load(checkpoints / NAME, _manifest(checkpoints / NAME), Settings(device="tpu"))
+        load(checkpoints / NAME, read_manifest(checkpoints / NAME), Settings(device="tpu"))
 
 
 def test_low_confidence_warns_the_seller(captioner: EncoderDecoderCaptioner, photos: list) -> None:

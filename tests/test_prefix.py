@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from neural_fixtures import train_bpe
 from PIL import Image, ImageDraw
-from tiny_models import make_tiny_ruclip
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
 from captioning import evaluate as evaluation
@@ -24,6 +22,8 @@ from captioning.prefix_data import mask_target, prepare, read_rows
 from captioning.registry import Registry
 from masking import mask, restore
 from pipeline.settings import Settings
+from tests.neural_fixtures import train_bpe
+from tests.tiny_models import make_tiny_ruclip
 
 DECODER = "tiny-gpt2"
 VISION = "ruclip-vit-base-patch32-384"

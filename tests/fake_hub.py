@@ -1,0 +1,124 @@
+"""A fake Hugging Face Hub on 127.0.0.1 for download tests (no test touches the internet).
+
+It answers the same HTTP API the real hub does for `snapshot_download` (revision info, file tree,
+HEAD/GET of `resolve/` URLs), so the real huggingface_hub download path runs end to end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlparse
+
+from pipeline.hub import KNOWN_MODELS
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+BERT_FILES = {
+    "config.json": b'{"model_type": "bert"}',
+    "vocab.txt": "[PAD]\n[UNK]\nплатье\n".encode(),
+    "model.safetensors": bytes(range(256)) * 40,
+    "tokenizer_config.json": b"{}",
+    "tf_model.h5": b"tensorflow weights we never want",
+    "README.md": b"hub readme",
+}
+CAPTION_FILES = {
+    "config.json": b'{"model_type": "vision-encoder-decoder"}',
+    "model.safetensors": b"w" * 3000,
+    "README.md": b"hub readme that must not replace ours",
+    "flax_model.msgpack": b"flax weights we never want",
+}
+
+
+@dataclass
+class FakeHub:
+    """Repositories served by the fake hub, and every request it received."""
+
+    url: str
+    repos: dict[str, dict[str, bytes]]
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    fail_once: set[str] = field(default_factory=set)
+
+    def gets(self, filename: str) -> int:
+        """How many times a file's content was fetched."""
+        return sum(1 for method, path in self.requests if method == "GET" and path.endswith("/" + filename))
+
+
+def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _reply(self, code: int, body: bytes, headers: dict[str, str], with_body: bool = True) -> None:
+            self.send_response(code)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if with_body:
+                self.wfile.write(body)
+
+        def _json(self, data: object) -> None:
+            self._reply(200, json.dumps(data).encode(), {"Content-Type": "application/json"})
+
+        def _serve(self, with_body: bool) -> None:
+            path = unquote(urlparse(self.path).path)
+            hub.requests.append((self.command, path))
+            for repo, files in hub.repos.items():
+                if path.startswith(f"/api/models/{repo}/revision/"):
+                    siblings = [{"rfilename": f} for f in files]
+                    return self._json({"id": repo, "sha": COMMIT, "siblings": siblings})
+                if path.startswith(f"/api/models/{repo}/tree/{COMMIT}"):
+                    return self._json(
+                        [
+                            {"type": "file", "path": f, "size": len(b), "oid": hashlib.sha1(b).hexdigest()}
+                            for f, b in files.items()
+                        ]
+                    )
+                prefix = f"/{repo}/resolve/{COMMIT}/"
+                if path.startswith(prefix) and path[len(prefix) :] in files:
+                    filename = path[len(prefix) :]
+                    if filename in hub.fail_once:
+                        hub.fail_once.discard(filename)
+                        return self._reply(403, b"{}", {"X-Error-Message": "forbidden for now"}, with_body)
+                    body = files[filename]
+                    headers = {"ETag": f'"{hashlib.sha1(body).hexdigest()}"', "X-Repo-Commit": COMMIT}
+                    return self._reply(200, body, headers, with_body)
+            return self._reply(404, b"{}", {"X-Error-Code": "RepoNotFound"}, with_body)
+
+        def do_GET(self) -> None:
+            self._serve(True)
+
+        def do_HEAD(self) -> None:
+            self._serve(False)
+
+    return Handler
+
+
+@contextmanager
+def serve_fake_hub() -> Iterator[FakeHub]:
+    """A hub on a free local port with the BERTScore model and one caption checkpoint repository."""
+    repos = {KNOWN_MODELS["bert-base-multilingual-cased"].hub_id: BERT_FILES, "org/captioner": CAPTION_FILES}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), None)  # type: ignore[arg-type]
+    hub = FakeHub(f"http://127.0.0.1:{server.server_address[1]}", repos)
+    server.RequestHandlerClass = _handler(hub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield hub
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
