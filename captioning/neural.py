@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import torch
 
+from pipeline.device import resolve_device
 from pipeline.hub import download_command
 from pipeline.settings import Settings
 
@@ -23,8 +24,6 @@ WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.safetensors.index.json", "*.bin.
 TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer.model", "spiece.model")
 ADAPTER_CONFIG = "adapter_config.json"
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-# below this mean token probability a caption is likely to contain hallucinations (captioning studies
-# report a useful cut-off around 0.64); the seller is warned, the text is still shown
 
 
 class NeuralModelError(RuntimeError):
@@ -136,9 +135,7 @@ def choose_device(settings: Settings) -> torch.device:
         raise NeuralModelError("Задано LISTING_DEVICE=cuda, но видеокарта с CUDA недоступна")
     if wanted not in ("auto", "cpu", "cuda"):
         raise NeuralModelError(f"LISTING_DEVICE={settings.device}: допустимо auto, cpu или cuda")
-    if wanted == "cpu" or not torch.cuda.is_available():
-        return torch.device("cpu")
-    return torch.device("cuda")
+    return torch.device(resolve_device(wanted))
 
 
 def choose_dtype(options: GenerationOptions, device: torch.device) -> torch.dtype:

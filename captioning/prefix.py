@@ -18,7 +18,6 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ from captioning.neural import (
 )
 from masking.fields import TOKEN_TYPES
 from masking.types import MaskedListing
+from pipeline.device import resolve_device
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -280,25 +280,14 @@ def reference_for(path: Path, settings: Settings) -> str:
     return str(path)
 
 
-@lru_cache(maxsize=4)
-def _tower_from_folder(folder: Path, device: str) -> Any:
-    from scoring.ruclip import RuCLIP
-
-    return RuCLIP.from_pretrained(folder, device=device)
-
-
 def load_tower(reference: str, folder: Path, settings: Settings) -> Any:
-    """The ruCLIP model named by the checkpoint; the pipeline's shared instance when it is the models
-    folder's ruCLIP, so the photos' tower is loaded once per process."""
-    from scoring.ruclip import RUCLIP_MODEL, load_ruclip, resolve_device
+    """The ruCLIP model named by the checkpoint, through the one ruCLIP cache: the pipeline's own instance
+    when it is the models folder's ruCLIP, so the photos' tower is loaded once per process."""
+    from scoring.ruclip import load_ruclip_from
 
     path = resolve_reference(reference, folder, settings)
-    if path == (settings.models_dir / RUCLIP_MODEL).resolve():
-        shared = load_ruclip(settings)
-        if shared is not None:
-            return shared
     with russian_errors(path, "загрузить"):
-        return _tower_from_folder(path, resolve_device(settings.device))
+        return load_ruclip_from(path, resolve_device(settings.device))
 
 
 class PrefixCaptioner:

@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from captioning.neural import NeuralModelError
+from captioning.neural import NeuralModelError, choose_device
 from captioning.prefix import (
     KIND,
     PrefixConfig,
@@ -144,7 +144,7 @@ class Trainer:
         self.output = Path(args.output)
         self.state_dir = self.output / TRAINING
         self.settings = Settings.from_env()
-        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = choose_device(self.settings)
         self.autocast = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
         self.position = Position()
         self._seed(args.seed)
@@ -222,12 +222,12 @@ class Trainer:
         from peft import LoraConfig, get_peft_model
         from transformers import AutoTokenizer
 
-        from scoring.ruclip import RuCLIP
+        from scoring.ruclip import load_ruclip_from
 
         args = self.args
         vision_folder = resolve_reference(args.vision, self.output, self.settings)
         decoder_folder = resolve_reference(args.decoder, self.output, self.settings)
-        self.tower = RuCLIP.from_pretrained(vision_folder, device=self.device)
+        self.tower = load_ruclip_from(vision_folder, self.device.type)
         cache_root = Path(args.feature_cache) if args.feature_cache else default_cache()
         key = tower_key(vision_folder, extra=self.tower.preprocess.mode)
         # one cache folder; separate counters for labelling, training epochs and validation

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 import torch
 from razdel import sentenize
 
+from pipeline.device import resolve_device
 from pipeline.hub import is_present, model_dir
 from pipeline.settings import Settings
-from scoring.ruclip import resolve_device
 
 if TYPE_CHECKING:
     from bert_score import BERTScorer

@@ -13,20 +13,12 @@ from typing import Any
 from moderation.config import ModerationConfig
 from moderation.report import Check
 from pipeline import hub
+from pipeline.device import resolve_device
 from pipeline.settings import Settings
 
 CHECK_NAME = "toxicity"
 MODEL_NAME = "rubert-tiny-toxicity"
 LABELS = ("non-toxic", "insult", "obscenity", "threat", "dangerous")
-
-
-def resolve_device(setting: str) -> str:
-    """ "cpu" or "cuda" from the settings' cpu|cuda|auto."""
-    import torch
-
-    if setting == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return setting
 
 
 @functools.lru_cache(maxsize=2)

@@ -10,29 +10,27 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-import torch
-
+from pipeline.device import resolve_device
 from pipeline.hub import is_present, model_dir
 from pipeline.settings import Settings
 from scoring.ruclip.ruclip import RuCLIP
 
 RUCLIP_MODEL = "ruclip-vit-base-patch32-384"
 
-__all__ = ["RUCLIP_MODEL", "RuCLIP", "load_ruclip"]
+__all__ = ["RUCLIP_MODEL", "RuCLIP", "load_ruclip", "load_ruclip_from"]
 
 _LOAD_LOCK = threading.Lock()  # concurrent first requests load the model once
-
-
-def resolve_device(setting: str) -> str:
-    """'auto' → 'cuda' when available, else 'cpu'; other values pass through."""
-    if setting == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return setting
 
 
 @lru_cache(maxsize=4)
 def _load(folder: Path, device: str) -> RuCLIP:
     return RuCLIP.from_pretrained(folder, device=device)
+
+
+def load_ruclip_from(folder: Path, device: str) -> RuCLIP:
+    """A ruCLIP folder's model, loaded once per (resolved folder, device) and shared by every user."""
+    with _LOAD_LOCK:
+        return _load(folder.resolve(), device)
 
 
 def load_ruclip(settings: Settings | None = None) -> RuCLIP | None:
@@ -41,5 +39,4 @@ def load_ruclip(settings: Settings | None = None) -> RuCLIP | None:
     settings = settings or Settings.from_env()
     if not is_present(RUCLIP_MODEL, settings):
         return None
-    with _LOAD_LOCK:
-        return _load(model_dir(RUCLIP_MODEL, settings).resolve(), resolve_device(settings.device))
+    return load_ruclip_from(model_dir(RUCLIP_MODEL, settings), resolve_device(settings.device))
