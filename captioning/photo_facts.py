@@ -124,11 +124,11 @@ def name_pixels(lab: np.ndarray) -> np.ndarray:
 
 
 def _shrink(image: Image.Image, side: int) -> np.ndarray:
-    small = image.convert("RGB")
-    small.draft("RGB", (side * 2, side * 2))
-    scale = side / max(small.size)
-    size = (max(1, round(small.width * scale)), max(1, round(small.height * scale)))
-    return np.asarray(small.resize(size, Image.Resampling.NEAREST))
+    """Nearest-neighbour thumbnail, longest side `side`, as an RGB array (resized before converting,
+    so a large photo is never copied whole)."""
+    scale = side / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return np.asarray(image.resize(size, Image.Resampling.NEAREST).convert("RGB"))
 
 
 _BIN_SHAPE = (9, 13, 13)
@@ -232,7 +232,7 @@ def quality_hints(
     """Per photo, in order, Russian hints for the seller; a near-duplicate names the earlier photo."""
     t = thresholds or QualityThresholds()
     hints = [photo_quality(image, t) for image in images]
-    hashes = [imagehash.phash(image.convert("RGB")) for image in images]
+    hashes = [imagehash.phash(image) for image in images]  # phash converts to grey itself
     for j in range(len(images)):
         for i in range(j):
             if hashes[j] - hashes[i] <= t.duplicate_distance:
