@@ -132,11 +132,12 @@ class Pipeline:
                  "hints": hints}
                 for p, hints in zip(valid.photos, quality_hints([p.image for p in valid.photos]), strict=True)
             ]
-        embeddings = PhotoEmbeddings(
-            load_ruclip(self.settings) if valid.photos else None, [p.image for p in valid.photos]
-        )
-        everything = seller_input(valid.attributes, valid.text)
         with self._stage(result, "moderate", report, 0.1):
+            # ruCLIP loads here on first use, so its time and any failure belong to a stage
+            embeddings = PhotoEmbeddings(
+                load_ruclip(self.settings) if valid.photos else None, [p.image for p in valid.photos]
+            )
+            everything = seller_input(valid.attributes, valid.text)
             moderation = moderate(valid.photos, everything, embeddings, self.settings)
             result.moderation = moderation.to_dicts()
             result.warnings.extend(moderation.warnings)

@@ -141,3 +141,15 @@ def test_compare_totals_exclude_other_checkpoints(neural_pipeline: Pipeline, tmp
         assert stages <= result.timings["total"]
     second_stages = sum(v for k, v in second.timings.items() if k != "total")
     assert second.timings["total"] < second_stages + first.timings["generate"]
+
+
+def test_a_broken_model_folder_is_an_error_result_not_a_traceback(tmp_path: Path) -> None:
+    folder = tmp_path / "models" / "ruclip-vit-base-patch32-384"
+    folder.mkdir(parents=True)
+    for name in ("config.json", "pytorch_model.bin", "bpe.model"):
+        (folder / name).write_text("not a model")
+    pipeline = Pipeline(Settings(models_dir=tmp_path / "models"))
+    result = pipeline.run(Listing(_photos(tmp_path, 1), {"Цена": "1"}))
+    assert result.status == "error"
+    assert result.reasons[0].startswith("Ошибка на этапе «Модерация фото и текста»")
+    assert list(result.timings) == ["validate", "moderate", "total"]
