@@ -18,14 +18,13 @@ import statistics
 import time
 from collections.abc import Callable
 
-from PIL import Image, ImageOps
-
 from moderation.config import ModerationConfig
 from moderation.images import check_photos
 from moderation.text.contacts import check_contacts
 from moderation.text.lexicon import check_obscenity, is_obscene_spelling, is_obscene_word
 from pipeline.listing import Photo
 from pipeline.settings import PROJECT_ROOT, Limits
+from pipeline.validation import load_image
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos"
 SENTENCES = (
@@ -58,7 +57,7 @@ def _listings(count: int, size: int) -> list[list[Photo]]:
     every = sorted(PHOTOS.rglob("*.jpg"))
     paths = every[:: max(1, len(every) // (count * size))]
     photos = [
-        Photo(i % size + 1, p.name, ImageOps.exif_transpose(Image.open(p)).convert("RGB"))
+        Photo(i % size + 1, p.name, load_image(p))
         for i, p in enumerate(paths[: count * size])
     ]
     return [photos[i : i + size] for i in range(0, len(photos), size)]

@@ -135,6 +135,11 @@ def load_image(path: Path, limits: Limits | None = None) -> Image.Image:
         raise ValidationError("это не JPEG, PNG или GIF: содержимое не похоже на изображение.") from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise ValidationError("файл повреждён или обрезан, изображение не читается.") from None
+    return upright_rgb(image)
+
+
+def upright_rgb(image: Image.Image) -> Image.Image:
+    """The photo turned upright by its EXIF orientation, in RGB (see to_rgb)."""
     return to_rgb(ImageOps.exif_transpose(image))
 
 

@@ -9,7 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from scoring.ruclip.preprocessing import CLIP_MEAN, CLIP_STD, ImagePreprocessor, to_rgb
+from pipeline.validation import upright_rgb
+from scoring.ruclip.preprocessing import CLIP_MEAN, CLIP_STD, ImagePreprocessor
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 
@@ -84,7 +85,7 @@ def test_unknown_mode_is_refused() -> None:
 def test_transparency_becomes_white_not_black() -> None:
     image = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
     image.paste((255, 0, 0, 255), (0, 0, 5, 10))
-    rgb = to_rgb(image)
+    rgb = upright_rgb(image)
     assert rgb.mode == "RGB"
     assert rgb.getpixel((8, 5)) == WHITE and rgb.getpixel((2, 5)) == RED
 
@@ -96,4 +97,4 @@ def test_exif_rotation_is_applied() -> None:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", exif=exif)
     buffer.seek(0)
-    assert to_rgb(Image.open(buffer)).size == (20, 40)
+    assert upright_rgb(Image.open(buffer)).size == (20, 40)

@@ -20,24 +20,14 @@ from typing import Literal
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
+
+from pipeline.validation import upright_rgb
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 SquareMode = Literal["pad", "crop"]
 WHITE = (255, 255, 255)
-
-
-def to_rgb(image: Image.Image) -> Image.Image:
-    """The photo upright (EXIF orientation) in RGB, transparency composited over white."""
-    image = ImageOps.exif_transpose(image)
-    if image.mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA"):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (*WHITE, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def pad_square(image: Image.Image, size: int, fill: tuple[int, int, int] = WHITE) -> Image.Image:
@@ -72,7 +62,7 @@ class ImagePreprocessor:
 
     def square(self, image: Image.Image) -> Image.Image:
         """The photo as an RGB `image_size` square, by padding or centre-cropping (see `mode`)."""
-        rgb = to_rgb(image)
+        rgb = upright_rgb(image)
         if self.mode == "pad":
             return pad_square(rgb, self.image_size, self.pad_fill)
         if self.mode == "crop":
