@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from captioning.base import Captioner
-from pipeline.hub import download_command
+from pipeline.hub import download_command, has_weights
 from pipeline.settings import Settings
 
 MANIFEST = "checkpoint.json"
@@ -141,15 +141,6 @@ class ManifestError(ValueError):
         super().__init__(message_ru)
         self.field = field_name
         self.message_ru = message_ru
-
-
-def has_weights(folder: Path) -> bool:
-    """Whether a folder holds a Hugging Face model: config plus weights, or a LoRA adapter."""
-    if (folder / "adapter_config.json").is_file():
-        return any(folder.glob("adapter_model.*"))
-    if not (folder / "config.json").is_file():
-        return False
-    return any(folder.glob("*.safetensors")) or any(folder.glob("*.bin"))
 
 
 def _text(manifest: dict, key: str, required: bool) -> str | None:

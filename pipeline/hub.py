@@ -28,7 +28,6 @@ _CHECKPOINT_OWN_FILES = ("checkpoint.json", "README.md")
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 # Which hub commit a folder was downloaded at (inside the folder's download bookkeeping).
 _SOURCE_RECORD = Path(".cache") / "listing-download.json"
-_WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth")
 
 
 @dataclass(frozen=True)
@@ -95,8 +94,20 @@ def model_dir(name: str, settings: Settings | None = None) -> Path:
 
 def is_present(name: str, settings: Settings | None = None) -> bool:
     """Whether the model's folder holds the files it needs."""
-    folder = model_dir(name, settings)
+    return _has_required_files(name, model_dir(name, settings))
+
+
+def _has_required_files(name: str, folder: Path) -> bool:
     return all((folder / f).is_file() for f in KNOWN_MODELS[name].required_files)
+
+
+def has_weights(folder: Path) -> bool:
+    """Whether a folder holds a Hugging Face model: config plus weights, or a LoRA adapter."""
+    if (folder / "adapter_config.json").is_file():
+        return any(folder.glob("adapter_model.*"))
+    if not (folder / "config.json").is_file():
+        return False
+    return any(folder.glob("*.safetensors")) or any(folder.glob("*.bin"))
 
 
 def download_command(name: str) -> str:
@@ -132,9 +143,8 @@ class Downloadable:
     def is_downloaded(self) -> bool:
         """Whether the folder holds a complete copy (known models: their required files)."""
         if self.known_model:
-            return all((self.folder / f).is_file() for f in KNOWN_MODELS[self.name].required_files)
-        has_config = any((self.folder / c).is_file() for c in ("config.json", "adapter_config.json"))
-        return has_config and any(any(self.folder.glob(p)) for p in _WEIGHT_PATTERNS)
+            return _has_required_files(self.name, self.folder)
+        return has_weights(self.folder)  # the registry's own rule, so both agree on "не скачан"
 
 
 def _checkpoint_items(checkpoints_dir: Path) -> list[Downloadable]:
