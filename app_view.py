@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-NOT_AVAILABLE = "недоступно"
+from pipeline.listing import NOT_AVAILABLE, STATUS_RU, format_score
 
 STATUS_TITLES = {
     "ok": "Описание готово",
@@ -46,8 +46,6 @@ SCORES = {
     "coverage": ("Покрытие признаков", "Покрытие признаков"),
     "confidence": ("Уверенность", "Уверенность"),
 }
-
-STATUS_SHORT = {"ok": "готово", "rejected": "отклонено", "error": "ошибка"}
 
 MODERATION_HEADERS = ["Проверка", "Фото", "Вердикт", "Оценка", "Причина", "Время, с"]
 MASKING_HEADERS = ["Токен", "Значение", "Откуда", "В описании"]
@@ -205,7 +203,7 @@ def score_text(scores: dict[str, Any], key: str) -> str:
     value = scores.get(key)
     if key == "coverage":
         return _coverage_text(value)
-    return NOT_AVAILABLE if value is None else _number(value)
+    return format_score(value)
 
 
 def score_rows(result: dict[str, Any]) -> list[list[str]]:
@@ -245,7 +243,7 @@ def compare_rows(entries: list[dict[str, Any]]) -> list[list[str]]:
         total = (result.get("timings") or {}).get("total")
         scores = result.get("scores") or {}
         rows.append(
-            [model, STATUS_SHORT.get(status, status), text, _number(total, 2)]
+            [model, STATUS_RU.get(status, status), text, _number(total, 2)]
             + [score_text(scores, key) for key in SCORES]
         )
     return rows

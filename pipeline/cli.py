@@ -8,9 +8,9 @@ import runpy
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from pipeline.listing import Listing, Result
+from pipeline.listing import STATUS_RU, Listing, Result, format_score
 from pipeline.settings import PROJECT_ROOT, Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
@@ -107,29 +107,21 @@ def _load_attributes(path: Path | None) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in data.items()}
 
 
-def format_number(value: Any, digits: int = 3) -> str:
-    """A score for people: the number, or "недоступно" when it is missing."""
-    if value is None:
-        return "недоступно"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
-
-
 def format_result(result: Result) -> str:
     """A readable Russian summary of a Result."""
-    status_ru = {"ok": "готово", "rejected": "отклонено", "error": "ошибка"}[result.status]
-    lines = [f"Статус: {status_ru}"]
+    lines = [f"Статус: {STATUS_RU[result.status]}"]
     lines += [f"  • {reason}" for reason in result.reasons]
     if result.text:
         lines += ["", result.text, ""]
     if result.route:
         lines.append(f"Маршрут: {result.route['name_ru']}; модель: {result.route['checkpoint']}")
     if result.diversity:
-        score = format_number(result.diversity.get("score"))
+        score = format_score(result.diversity.get("score"))
         lines.append(f"Разнообразие: {result.diversity.get('label')} ({score})")
     lines += [f"Внимание: {warning}" for warning in result.warnings]
     for name, value in result.scores.items():
         if name != "unavailable" and not isinstance(value, dict):
-            lines.append(f"{name}: {format_number(value)}")
+            lines.append(f"{name}: {format_score(value)}")
     lines.append("Время, с: " + ", ".join(f"{k} {v:.3f}" for k, v in result.timings.items()))
     return "\n".join(lines)
 

@@ -10,6 +10,15 @@ from PIL import Image
 
 Status = Literal["ok", "rejected", "error"]
 RouteName = Literal["text", "single", "multi"]
+STATUS_RU: dict[str, str] = {"ok": "готово", "rejected": "отклонено", "error": "ошибка"}
+NOT_AVAILABLE = "недоступно"  # how a score whose model is missing reads; never 0
+
+
+def format_score(value: Any, digits: int = 3) -> str:
+    """A score for people: a float to `digits` places, other values as they are, None as "недоступно"."""
+    if value is None:
+        return NOT_AVAILABLE
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
 @dataclass
