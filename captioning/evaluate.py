@@ -23,12 +23,11 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-from PIL import Image
-
-from captioning.prefix_data import Row, read_rows
+from captioning.prefix_data import Row, open_images, read_rows
 from captioning.registry import MANIFEST, Registry
 from masking import mask, restore
 from masking.restore import seller_numbers
+from masking.types import Restored
 from pipeline.diversity import classify
 from pipeline.settings import Settings
 from scoring.coverage import coverage
@@ -95,10 +94,9 @@ class Report:
         return cells
 
 
-def number_mentions(masked_output: str, values: dict[str, str], raw_text: str) -> tuple[int, int]:
+def number_mentions(restored: Restored) -> tuple[int, int]:
     """Before restore: (number mentions, mentions with no source). A mention is a masking token or a
     literal number the seller did not write; a token is sourced when the listing has a value for it."""
-    restored = restore(masked_output, values, raw_text)
     invented = len(restored.erased) + len(restored.removed_numbers)
     return len(restored.restored) + invented, invented
 
@@ -109,18 +107,9 @@ def invented_after(final: str, values: dict[str, str], raw_text: str) -> tuple[i
     return len(numbers), len(numbers - seller_numbers(values.values(), raw_text))
 
 
-def _open(paths: tuple[Path, ...]) -> list[Image.Image]:
-    images = []
-    for path in paths:
-        with Image.open(path) as image:
-            image.load()
-            images.append(image.copy())
-    return images
-
-
 def run_sample(captioner: Any, row: Row, ruclip: Any) -> Sample:
     """Write one listing with the pipeline's steps and measure it."""
-    images = _open(row.images)
+    images = open_images(row.images)
     embeddings = PhotoEmbeddings(ruclip, images) if ruclip is not None else None
     masked = mask(row.attributes, row.text)
     raw = "\n".join([*row.attributes.values(), row.text])
@@ -131,8 +120,9 @@ def run_sample(captioner: Any, row: Row, ruclip: Any) -> Sample:
     except RuntimeError as error:
         return Sample(row.line, row.description, "", "", None, 0.0, 0, 0, 0, 0, None, None, str(error))
     seconds = time.perf_counter() - start
-    final = restore(generation.text, masked.values, raw).text
-    mentions, invented = number_mentions(generation.text, masked.values, raw)
+    restored = restore(generation.text, masked.values, raw)
+    final = restored.text
+    mentions, invented = number_mentions(restored)
     numbers, invented_final = invented_after(final, masked.values, raw)
     spread = text_photo_similarity(embeddings, final)
     return Sample(

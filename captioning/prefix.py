@@ -40,6 +40,7 @@ from captioning.neural import (
     russian_errors,
 )
 from masking.fields import TOKEN_TYPES
+from masking.mask import token_name
 from masking.types import MaskedListing
 from pipeline.device import resolve_device
 from pipeline.settings import Settings
@@ -59,11 +60,7 @@ IGNORE = -100
 
 def special_tokens() -> list[str]:
     """Every masking token (each type, numbered up to TOKEN_REPEATS) and the two diversity tokens."""
-    masks = [
-        f"<{kind}>" if n == 1 else f"<{kind}_{n}>"
-        for kind in TOKEN_TYPES
-        for n in range(1, TOKEN_REPEATS + 1)
-    ]
+    masks = [token_name(kind, n) for kind in TOKEN_TYPES for n in range(1, TOKEN_REPEATS + 1)]
     return [*masks, *DIVERSITY_TOKENS]
 
 

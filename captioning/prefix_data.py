@@ -23,8 +23,10 @@ from safetensors.torch import load_file, save_file
 
 from captioning.base import DiversityLabel
 from masking import mask
+from masking.mask import token_name
 from masking.types import MaskedListing
 from pipeline.diversity import classify
+from pipeline.validation import upright_rgb
 from scoring.embeddings import PhotoEmbeddings
 
 _TOKEN = re.compile(r"<([A-Z]+(?:_[A-Z]+)*)(?:_(\d+))?>")
@@ -133,15 +135,14 @@ def mask_target(masked: MaskedListing, attributes: dict[str, str], description: 
     used = set(masked.values)
     renamed: dict[str, str] = {}
     for token, value in own.values.items():
-        kind = _TOKEN.fullmatch(token)
-        same_kind = [t for t in by_value.get(value.strip(), []) if _kind(t) == _kind(token)]
+        kind = _kind(token)
+        same_kind = [t for t in by_value.get(value.strip(), []) if _kind(t) == kind]
         candidates = same_kind or by_value.get(value.strip(), [])
         if candidates:
             renamed[token] = candidates[0]
             continue
-        name = kind.group(1) if kind else "UNK_VAL"
         n = 1
-        while (fresh := f"<{name}>" if n == 1 else f"<{name}_{n}>") in used:
+        while (fresh := token_name(kind, n)) in used:
             n += 1
         used.add(fresh)
         renamed[token] = fresh
@@ -197,18 +198,30 @@ def tower_key(folder: Path, extra: str = "") -> str:
     return digest.hexdigest()[:16]
 
 
+def open_images(paths: Sequence[Path]) -> list[Image.Image]:
+    """Photos loaded into memory (files closed), upright and RGB as the pipeline gives them to models."""
+    images = []
+    for path in paths:
+        with Image.open(path) as image:
+            images.append(upright_rgb(image))
+    return images
+
+
 class FeatureCache:
     """Unnormalised ruCLIP features of photos, one safetensors file per photo content hash.
 
-    `hits` and `misses` count lookups since creation (a miss runs the vision tower).
+    `hits` and `misses` count lookups since creation (a miss runs the vision tower). Caches that count
+    separately over the same photos can share one `hashes` memo, so no photo file is hashed twice.
     """
 
-    def __init__(self, folder: Path, tower: Any, key: str) -> None:
+    def __init__(
+        self, folder: Path, tower: Any, key: str, hashes: dict[tuple[Path, int, int], str] | None = None
+    ) -> None:
         self.folder = folder / key
         self.tower = tower
         self.hits = 0
         self.misses = 0
-        self._hashes: dict[tuple[Path, int, int], str] = {}
+        self._hashes = {} if hashes is None else hashes
 
     def _hash(self, path: Path) -> str:
         stat = path.stat()
@@ -232,11 +245,7 @@ class FeatureCache:
         self.hits += len(found)
         self.misses += len(todo)
         if todo:
-            images = []
-            for i in todo:
-                with Image.open(paths[i]) as image:
-                    image.load()
-                    images.append(image.copy())
+            images = open_images([paths[i] for i in todo])
             for i, vector in zip(todo, self.tower.encode_images(images, normalize=False), strict=True):
                 found[i] = vector.contiguous()
                 files[i].parent.mkdir(parents=True, exist_ok=True)

@@ -231,8 +231,9 @@ class Trainer:
         cache_root = Path(args.feature_cache) if args.feature_cache else default_cache()
         key = tower_key(vision_folder, extra=self.tower.preprocess.mode)
         # one cache folder; separate counters for labelling, training epochs and validation
+        hashes: dict = {}  # photo content hashes, computed once for all three
         self.prepare_cache, self.cache, self.val_cache = (
-            FeatureCache(cache_root, self.tower, key) for _ in range(3)
+            FeatureCache(cache_root, self.tower, key, hashes) for _ in range(3)
         )
         tokenizer = AutoTokenizer.from_pretrained(decoder_folder, local_files_only=True)
         if tokenizer.pad_token is None:

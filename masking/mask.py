@@ -14,6 +14,11 @@ from masking.types import MaskedListing
 _LIST_GAP = re.compile(r"[ \u00a0]*(?:[,;/][ \u00a0]*|[ \u00a0](?:и|или)[ \u00a0]+)?", re.IGNORECASE)
 
 
+def token_name(kind: str, n: int = 1) -> str:
+    """The n-th token of a type: <SIZE>, <SIZE_2>, <SIZE_3>, …"""
+    return f"<{kind}>" if n == 1 else f"<{kind}_{n}>"
+
+
 class _Tokens:
     """Hands out tokens: numbered per type, one token per (value, type)."""
 
@@ -33,7 +38,7 @@ class _Tokens:
             return existing
         self._count[kind] += 1
         n = self._count[kind]
-        token = f"<{kind}>" if n == 1 else f"<{kind}_{n}>"
+        token = token_name(kind, n)
         self.values[token] = value
         self.sources[token] = source
         self._by_value[(value, kind)] = token
