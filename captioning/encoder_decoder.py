@@ -18,13 +18,9 @@ from transformers import AutoImageProcessor, AutoTokenizer, VisionEncoderDecoder
 from captioning.base import DiversityLabel, Generation
 from captioning.neural import (
     GenerationOptions,
-    check_adapter,
-    check_files,
-    check_kind,
-    check_model_type,
-    choose_device,
-    choose_dtype,
+    checked_options,
     generate_ids,
+    load_model,
     load_pretrained,
     russian_errors,
 )
@@ -33,7 +29,6 @@ from masking.types import MaskedListing
 from pipeline.settings import Settings
 
 KIND = "encoder-decoder"
-IMAGE_PROCESSOR_FILES = ("preprocessor_config.json",)
 
 
 @dataclass(frozen=True)
@@ -82,16 +77,8 @@ class EncoderDecoderCaptioner:
 
 def load(folder: Path, manifest: dict[str, Any], settings: Settings) -> EncoderDecoderCaptioner:
     """Load a VisionEncoderDecoderModel checkpoint folder with its image processor and tokenizer."""
-    check_kind(manifest, KIND, folder)
-    check_files(folder, (IMAGE_PROCESSOR_FILES,))
-    check_model_type(folder, ("vision-encoder-decoder",), KIND)
-    options = GenerationOptions.from_manifest(manifest, folder)
-    device = choose_device(settings)
-    model = load_pretrained(
-        VisionEncoderDecoderModel.from_pretrained, folder, "модели", dtype=choose_dtype(options, device)
-    )
-    check_adapter(model, folder)
-    model.to(device).eval()
+    options, device = checked_options(folder, manifest, settings, KIND, ("vision-encoder-decoder",))
+    model = load_model(VisionEncoderDecoderModel, folder, options, device)
     image_processor = load_pretrained(AutoImageProcessor.from_pretrained, folder, "обработчика фото")
     tokenizer = load_pretrained(AutoTokenizer.from_pretrained, folder, "токенизатора")
     return EncoderDecoderCaptioner(folder, model, image_processor, tokenizer, options)

@@ -23,6 +23,7 @@ T = TypeVar("T")
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.safetensors.index.json", "*.bin.index.json")
 TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer.model", "spiece.model")
 ADAPTER_CONFIG = "adapter_config.json"
+PROCESSOR_FILES = ("preprocessor_config.json",)  # the image processor both photo kinds need
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -191,6 +192,25 @@ def check_adapter(model: Any, folder: Path) -> None:
         if not getattr(model, "_hf_peft_config_loaded", False):
             raise NeuralModelError(f"Адаптер LoRA из {folder} не применился к модели")
         log.info("Применён адаптер LoRA из %s", folder)
+
+
+def checked_options(
+    folder: Path, manifest: dict[str, Any], settings: Settings, kind: str, model_types: Collection[str]
+) -> tuple[GenerationOptions, torch.device]:
+    """Refuse a folder of the wrong kind, with missing files or another architecture (before anything
+    heavy loads); then the manifest's generation options and the device to run on."""
+    check_kind(manifest, kind, folder)
+    check_files(folder, (PROCESSOR_FILES,))
+    check_model_type(folder, model_types, kind)
+    return GenerationOptions.from_manifest(manifest, folder), choose_device(settings)
+
+
+def load_model(model_class: Any, folder: Path, options: GenerationOptions, device: torch.device) -> Any:
+    """The folder's weights (with its LoRA adapter when there is one) on `device`, in eval mode."""
+    dtype = choose_dtype(options, device)
+    model = load_pretrained(model_class.from_pretrained, folder, "модели", dtype=dtype)
+    check_adapter(model, folder)
+    return model.to(device).eval()
 
 
 def eos_ids(model: torch.nn.Module) -> set[int]:

@@ -24,13 +24,9 @@ from captioning.base import DiversityLabel, Generation
 from captioning.neural import (
     GenerationOptions,
     NeuralModelError,
-    check_adapter,
-    check_files,
-    check_kind,
-    check_model_type,
-    choose_device,
-    choose_dtype,
+    checked_options,
     generate_ids,
+    load_model,
     load_pretrained,
     russian_errors,
 )
@@ -38,7 +34,6 @@ from masking.types import MaskedListing
 from pipeline.settings import Settings
 
 KIND = "vlm"
-PROCESSOR_FILES = ("preprocessor_config.json",)
 MODEL_TYPES = ("qwen2_vl", "qwen2_5_vl")
 IMAGE_TOKEN_TYPE = 1  # mm_token_type_ids value of an image placeholder (0 is text)
 TOKEN_RE = re.compile(r"<[A-Z][A-Z0-9_]*>")
@@ -181,18 +176,10 @@ class VlmCaptioner:
 
 def load(folder: Path, manifest: dict[str, Any], settings: Settings) -> VlmCaptioner:
     """Load a Qwen2-VL-family folder (with its LoRA adapter when the folder has adapter_config.json)."""
-    check_kind(manifest, KIND, folder)
-    check_files(folder, (PROCESSOR_FILES,))
-    check_model_type(folder, MODEL_TYPES, KIND)
-    options = GenerationOptions.from_manifest(manifest, folder)
-    device = choose_device(settings)
+    options, device = checked_options(folder, manifest, settings, KIND, MODEL_TYPES)
     tokenizer = load_pretrained(AutoTokenizer.from_pretrained, folder, "токенизатора")
     image_processor = load_pretrained(AutoImageProcessor.from_pretrained, folder, "обработчика фото")
     chat_template = read_chat_template(folder, tokenizer)
-    model = load_pretrained(
-        AutoModelForImageTextToText.from_pretrained, folder, "модели", dtype=choose_dtype(options, device)
-    )
-    check_adapter(model, folder)
-    model.to(device).eval()
+    model = load_model(AutoModelForImageTextToText, folder, options, device)
     inputs = ChatInputs(tokenizer, image_processor, chat_template, model.config.image_token_id)
     return VlmCaptioner(folder, model, inputs, options)
