@@ -20,7 +20,6 @@ from scoring.embeddings import PhotoEmbeddings
 
 PHOTO_CHECK = "photo_text_match"
 TEXT_CHECK = "text_photos_match"
-RUCLIP = "ruclip-vit-base-patch32-384"
 SHOWN_PROMPTS = 3
 
 
@@ -109,8 +108,8 @@ def check_consistency(
     if not photos or not text.strip():
         return []
     if embeddings is None or not embeddings.available:
-        details = {"download": hub.download_command(RUCLIP)}
-        reason = hub.missing_message(RUCLIP)
+        details = {"download": hub.download_command(hub.RUCLIP_MODEL)}
+        reason = hub.missing_message(hub.RUCLIP_MODEL)
         return [Check(PHOTO_CHECK, "unavailable", None, reason, details, photo=p.number) for p in photos]
     images = embeddings.images()
     texts = embeddings.texts([text.strip()])

@@ -21,14 +21,13 @@ from typing import TYPE_CHECKING
 
 from captioning.base import DiversityLabel
 from pipeline.diversity_rules import Fact, text_facts
-from pipeline.hub import missing_message
+from pipeline.hub import RUCLIP_MODEL, missing_message
 
 if TYPE_CHECKING:
     from scoring.embeddings import PhotoEmbeddings
 
 SINGLE: DiversityLabel = "<SINGLE>"
 VARIATIVE: DiversityLabel = "<VARIATIVE>"
-RUCLIP = "ruclip-vit-base-patch32-384"
 DEFAULT_LOGIT_SCALE = 100.0  # CLIP's trained temperature, for a model that does not report its own
 
 DEFAULT_TEXT_WEIGHTS: dict[str, float] = {
@@ -124,12 +123,12 @@ def zero_shot_score(embeddings: PhotoEmbeddings, config: DiversityConfig) -> flo
 
 def spread_score(embeddings: PhotoEmbeddings, config: DiversityConfig) -> float | None:
     """How unlike each other the photos are, mapped to [0, 1]; None with fewer than two photos."""
-    images = embeddings.images()
-    if images is None or images.shape[0] < 2:
+    from scoring.similarity import photo_photo_similarity  # torch is loaded once photos are embedded
+
+    pairs = photo_photo_similarity(embeddings)
+    if pairs is None:
         return None
-    n = images.shape[0]
-    sims = images.float() @ images.float().T
-    mean = float((sims.sum() - sims.diagonal().sum()) / (n * (n - 1)))
+    mean = pairs.mean
     span = config.spread_same_item - config.spread_different_items
     return min(max((config.spread_same_item - mean) / span, 0.0), 1.0)
 
@@ -141,7 +140,7 @@ def _photo_signals(
     if embeddings is None or (embeddings.available and embeddings.count == 0):
         return signals, {"photos_zero_shot": "нет фото", "photo_spread": "нет фото"}
     if not embeddings.available:
-        message = missing_message(RUCLIP)
+        message = missing_message(RUCLIP_MODEL)
         return signals, {"photos_zero_shot": message, "photo_spread": message}
     unavailable: dict[str, str] = {}
     signals["photos_zero_shot"] = zero_shot_score(embeddings, config)

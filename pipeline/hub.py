@@ -43,11 +43,13 @@ class KnownModel:
     size_hint_mb: int | None = None
 
 
+RUCLIP_MODEL = "ruclip-vit-base-patch32-384"
+
 KNOWN_MODELS: dict[str, KnownModel] = {
     m.name: m
     for m in (
         KnownModel(
-            "ruclip-vit-base-patch32-384",
+            RUCLIP_MODEL,
             "ai-forever/ruclip-vit-base-patch32-384",
             "main",
             "сходство фото и текста (ruCLIP)",

@@ -11,11 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.device import resolve_device
-from pipeline.hub import is_present, model_dir
+from pipeline.hub import RUCLIP_MODEL, is_present, model_dir
 from pipeline.settings import Settings
 from scoring.ruclip.ruclip import RuCLIP
-
-RUCLIP_MODEL = "ruclip-vit-base-patch32-384"
 
 __all__ = ["RUCLIP_MODEL", "RuCLIP", "load_ruclip", "load_ruclip_from"]
 
