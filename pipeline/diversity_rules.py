@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
 
 import razdel
 
 from pipeline import diversity_lexicon as lex
 from pipeline.morphology import morph
-
-if TYPE_CHECKING:
-    pass
 
 PREPOSITIONS = frozenset(
     ("для", "с", "со", "от", "под", "к", "без", "из", "на", "в", "во", "по", "у", "о", "об", "при", "за",
@@ -111,8 +107,14 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_SPLIT.split(text) if s.strip()]
 
 
-def _bigrams(words: Sequence[Word], pairs: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
-    wanted = {(a.replace("ё", "е"), b.replace("ё", "е")) for a, b in pairs}
+@cache
+def _pair_set(pairs: tuple[tuple[str, str], ...]) -> frozenset[tuple[str, str]]:
+    """A lexicon's word pairs, "ё" as "е", built once per list."""
+    return frozenset((a.replace("ё", "е"), b.replace("ё", "е")) for a, b in pairs)
+
+
+def _bigrams(words: Sequence[Word], pairs: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
+    wanted = _pair_set(pairs)
     for left, right in itertools.pairwise(words):
         for a in left.lemmas | {left.text}:
             for b in right.lemmas | {right.text}:
@@ -136,7 +138,6 @@ def _is_accessory(words: Sequence[Word]) -> str | None:
 class _Sentence:
     raw: str
     words: list[Word]
-    title: bool
     accessory: str | None
 
 
@@ -145,10 +146,9 @@ class _Reader:
 
     def __init__(self, title: str, text: str) -> None:
         self.sentences: list[_Sentence] = []
-        for i, segment in enumerate(([title] if title else []) + split_sentences(text)):
+        for segment in ([title] if title else []) + split_sentences(text):
             words = tokenize(segment)
-            is_title = bool(title) and i == 0
-            self.sentences.append(_Sentence(segment.lower(), words, is_title, _is_accessory(words)))
+            self.sentences.append(_Sentence(segment.lower(), words, _is_accessory(words)))
         self.facts: dict[str, Fact] = {}
         self.head = self._head()
 
@@ -250,7 +250,7 @@ class _Reader:
     def _prices(self, words: list[Word], raw: str) -> None:
         units = lemmas_of(lex.COUNT_UNITS) | lemmas_of(("куб", "кг", "м", "метр", "килограмм", "литр", "м²"))
         items = lemmas_of(lex.ITEM_NOUNS)
-        bundle = lemmas_of(lex.BUNDLE_PRICE_OBJECTS) | set(lex.BUNDLE_PRICE_OBJECTS)
+        bundle = lemmas_of(lex.BUNDLE_PRICE_OBJECTS)  # holds the listed words themselves too
         for i, w in enumerate(words[:-1]):
             nxt = words[i + 1]
             if w.text == "за":
