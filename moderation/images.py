@@ -162,10 +162,8 @@ def photo_check(
 ) -> Check:
     """The nudity verdict of one photo from its detections."""
     findings = explicit_findings(detections, config)
-    score = max((d["score"] for d in findings), default=None)
-    if score is None:
-        explicit = [d["score"] for d in detections if d["class"] in config.explicit_labels]
-        score = max(explicit, default=0.0)
+    # the highest explicit-class score, whether or not it reached the threshold
+    score = max((d["score"] for d in detections if d["class"] in config.explicit_labels), default=0.0)
     details = {"detections": list(detections), "threshold": config.explicit_threshold}
     if not findings:
         return Check(CHECK_NAME, "pass", score, "", details, seconds, photo.number)
