@@ -9,6 +9,7 @@ import phonenumbers
 
 from moderation.config import ModerationConfig
 from moderation.report import Check
+from moderation.text.normalize import outermost
 
 CHECK_NAME = "contacts"
 KINDS_RU = {
@@ -109,13 +110,7 @@ def find_contacts(text: str) -> list[Contact]:
         ("messenger", _INVITED_MESSENGER),
     ):
         found += [Contact(kind, m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
-    found.sort(key=lambda c: (c.start, -c.end))
-    result: list[Contact] = []
-    for contact in found:
-        if result and contact.start < result[-1].end:
-            continue
-        result.append(contact)
-    return result
+    return outermost(found, lambda c: (c.start, c.end))
 
 
 def check_contacts(text: str, config: ModerationConfig) -> Check:

@@ -13,6 +13,7 @@ from moderation.text.normalize import (
     collapse_repeats,
     expand_wildcards,
     normalise,
+    outermost,
     transliterate,
 )
 from pipeline.morphology import morph
@@ -105,15 +106,8 @@ def is_obscene_spelling(raw: str) -> bool:
 
 def find_obscenities(text: str) -> list[Span]:
     """Spans of the obscene words of a text, outermost first, none inside another."""
-    found = sorted(
-        (span for span in candidate_spans(text) if is_obscene_spelling(text[span[0] : span[1]])),
-        key=lambda span: (span[0], -span[1]),
-    )
-    result: list[Span] = []
-    for span in found:
-        if not result or span[0] >= result[-1][1]:
-            result.append(span)
-    return result
+    found = (span for span in candidate_spans(text) if is_obscene_spelling(text[span[0] : span[1]]))
+    return outermost(found, lambda span: span)
 
 
 def quote_words(text: str, spans: Sequence[Span], limit: int = 5) -> str:

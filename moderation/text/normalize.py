@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 # Latin look-alikes and digits written for Cyrillic letters.
 _HOMOGLYPHS = str.maketrans("aeopcxykmtbhiu@ё", "аеорсхукмтвниуае")
@@ -32,6 +33,16 @@ _REPEATS = re.compile(r"(.)\1+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 Span = tuple[int, int]
+Found = TypeVar("Found")
+
+
+def outermost(found: Iterable[Found], span: Callable[[Found], Span]) -> list[Found]:
+    """Findings in text order, the longest first at each start, none overlapping an earlier one."""
+    kept: list[Found] = []
+    for item in sorted(found, key=lambda f: (span(f)[0], -span(f)[1])):
+        if not kept or span(item)[0] >= span(kept[-1])[1]:
+            kept.append(item)
+    return kept
 
 
 def normalise(raw: str) -> str:
