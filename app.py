@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 import app_view
+from core.listing import Listing
+from core.settings import Settings
+from pipeline.arguments import RussianParser
 from pipeline.cases import Case, list_cases
-from pipeline.cli import RussianParser
-from pipeline.hub import DownloadError, download
-from pipeline.listing import Listing
-from pipeline.settings import Settings
 
 if TYPE_CHECKING:
-    from pipeline.runner import Pipeline
+    from pipeline import Pipeline
 
 TITLE = "Генератор описаний объявлений"
 COMMON_FIELDS = ("Вид одежды", "Предмет одежды", "Состояние", "Вид объявления", "Размер", "Цена")
@@ -200,6 +199,8 @@ class Actions:
 
         The download button stays for a retry when the download failed and goes away when it worked.
         """
+        from pipeline.downloader import DownloadError, download  # the hub client loads on the first download
+
         known = [c.name for c in self.pipeline.checkpoints()]
         if name not in known:
             raise refusal(f"Неизвестная модель «{name}». Доступные модели: {', '.join(known)}.")
@@ -455,7 +456,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Start the app: `python app.py [--host] [--port] [--share]`."""
-    from pipeline import Pipeline
+    from pipeline import Pipeline  # the stages (and torch) load when the app starts, not on `import app`
 
     args = parse_args(argv)
     settings = Settings.from_env()

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.listing import NOT_AVAILABLE, STATUS_RU, format_score
+from core.listing import NOT_AVAILABLE, STATUS_RU, format_score
+from moderation import LABELS_RU
 
 STATUS_TITLES = {
     "ok": "Описание готово",
@@ -20,14 +21,6 @@ VERDICTS = {
     "warn": "предупреждение",
     "reject": "ОТКЛОНЕНО",
     "unavailable": "недоступна",
-}
-
-CHECKS = {
-    "nudity": "Откровенные фото (NudeNet)",
-    "obscenity": "Мат",
-    "contacts": "Контакты и ссылки",
-    "toxicity": "Токсичность (нейросеть)",
-    "photo_text_match": "Фото соответствует тексту (ruCLIP)",
 }
 
 DIVERSITY = {
@@ -134,7 +127,7 @@ def moderation_rows(result: dict[str, Any]) -> list[list[str]]:
         verdict = str(check.get("verdict", ""))
         rows.append(
             [
-                CHECKS.get(str(check.get("name", "")), str(check.get("name", ""))),
+                LABELS_RU.get(str(check.get("name", "")), str(check.get("name", ""))),
                 _photo_cell(check.get("photo")),
                 VERDICTS.get(verdict, verdict),
                 _number(check.get("score"), 2),

@@ -25,10 +25,12 @@ import torch
 from PIL import Image
 
 from bench.timing import median_seconds, peak_rss_mb
-from pipeline.settings import PROJECT_ROOT, Settings
-from scoring.bertscore import BERTSCORE_MODEL, bertscore_f1, load_bertscorer
-from scoring.ruclip import RUCLIP_MODEL, load_ruclip
-from scoring.ruclip.model import RuCLIPConfig
+from core.catalogue import BERTSCORE_MODEL, RUCLIP_MODEL
+from core.models import ModelStore
+from core.settings import PROJECT_ROOT, Settings
+from ruclip_port import load_ruclip
+from ruclip_port.model import RuCLIPConfig
+from scoring.bertscore import bertscore_f1, load_bertscorer
 from tests.tiny_bert import SPECIAL, make_tiny_bert
 from tests.tiny_models import HUB_B32_384, RUSSIAN_CORPUS, train_tiny_bpe, write_random_ruclip
 
@@ -103,16 +105,16 @@ def main() -> None:
         child.join()
         if child.exitcode:
             raise SystemExit("building the random models failed")
-        settings = Settings(models_dir=models, device="cpu")
+        store = ModelStore(Settings(models_dir=models, device="cpu"))
 
         rss_start = peak_rss_mb()
         start = time.perf_counter()
-        scorer = load_bertscorer(settings)
+        scorer = load_bertscorer(store)
         assert scorer is not None
         load_s = time.perf_counter() - start
         rss_loaded = peak_rss_mb()
         cpu_start = time.process_time()
-        score_s = median_seconds(lambda: bertscore_f1(CANDIDATE_500, REFERENCE_500, settings), args.runs)
+        score_s = median_seconds(lambda: bertscore_f1(CANDIDATE_500, REFERENCE_500, store), args.runs)
         cpu_s = (time.process_time() - cpu_start) / (args.runs + 1)  # + the warm-up call
         rss_scored = peak_rss_mb()
         tokens = [len(scorer._tokenizer.tokenize(t)) for t in (CANDIDATE_500, REFERENCE_500)]
@@ -138,7 +140,7 @@ def main() -> None:
             f"{rss_scored:.0f} MiB scored"
         )
         if args.with_ruclip:
-            clip = load_ruclip(settings)
+            clip = load_ruclip(store)
             assert clip is not None
             photo = next((PROJECT_ROOT.parent / "shared" / "data" / "photos").rglob("*.jpg"))
             clip.encode_images([Image.open(photo).convert("RGB")])

@@ -1,4 +1,4 @@
-"""Speed of the diversity text signal (`pipeline.diversity.classify` without photos).
+"""Speed of the diversity text signal (`diversity.classify` without photos).
 
 Every listing of tests/data/diversity.jsonl is classified `--runs` times; reported:
 - the one-off start-up (pymorphy3 dictionaries, lexicon lemmas), paid by the first listing only;
@@ -20,10 +20,10 @@ import statistics
 import time
 from collections.abc import Callable
 
-from pipeline.diversity import classify
-from pipeline.diversity_eval import listing_inputs, load_records
-from pipeline.diversity_rules import analyze
-from pipeline.settings import PROJECT_ROOT, Limits
+from core.settings import PROJECT_ROOT, Limits
+from diversity import classify
+from diversity.evaluation import listing_inputs, load_records
+from diversity.rules import analyze
 
 DATASET = PROJECT_ROOT / "tests" / "data" / "diversity.jsonl"
 

@@ -18,13 +18,14 @@ import statistics
 import time
 from collections.abc import Callable
 
+from core.listing import Photo
+from core.models import ModelStore
+from core.settings import PROJECT_ROOT, Limits, Settings
 from moderation.config import ModerationConfig
 from moderation.images import check_photos
 from moderation.text.contacts import check_contacts
 from moderation.text.lexicon import check_obscenity, is_obscene_spelling, is_obscene_word
-from pipeline.listing import Photo
-from pipeline.settings import PROJECT_ROOT, Limits
-from pipeline.validation import load_image
+from validation import load_image
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos"
 SENTENCES = (
@@ -65,15 +66,16 @@ def _listings(count: int, size: int) -> list[list[Photo]]:
 
 def bench_nudenet(runs: int) -> None:
     config = ModerationConfig()
+    models = ModelStore(Settings())
     listings = _listings(count=5, size=10)
     start = time.perf_counter()
-    check_photos(listings[0][:1], config)
+    check_photos(listings[0][:1], models, config)
     print(f"NudeNet start-up (session + first photo): {time.perf_counter() - start:.2f} s")
     wall, cpu = [], []
     for _ in range(runs):
         for listing in listings:
             w, c = time.perf_counter(), time.process_time()
-            check_photos(listing, config)
+            check_photos(listing, models, config)
             wall.append(time.perf_counter() - w)
             cpu.append(time.process_time() - c)
     print(

@@ -29,7 +29,7 @@ from PIL import Image
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 from bench.timing import median_seconds, peak_rss_mb
-from pipeline.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "products"
 QWEN_SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
@@ -157,8 +157,8 @@ def run_case(name: str, folder: Path, runs: int, threads: int) -> dict[str, Any]
     """Load through the real loader, then time `runs` generations; returns medians and peak RSS."""
     from captioning import encoder_decoder, vlm
     from captioning.neural import generate_ids
+    from core.settings import Settings
     from masking.types import MaskedListing
-    from pipeline.settings import Settings
 
     case = CASES[name]
     data = json.loads((folder / "checkpoint.json").read_text())

@@ -1,4 +1,4 @@
-"""Speed of the photo facts on real 400×600 photos (`captioning.photo_facts`).
+"""Speed of the photo facts on real 400×600 photos (`photos.facts`).
 
 Reported as medians over photos, then over `--runs` runs: `dominant_colour`, the per-photo quality
 checks (`quality_hints` on one photo: darkness, blur, size, perceptual hash), and both together; plus
@@ -17,8 +17,8 @@ import time
 from PIL import Image
 
 from bench.timing import median_ms_per_item
-from captioning.photo_facts import dominant_colour, quality_hints
-from pipeline.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
+from photos.facts import dominant_colour, quality_hints
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "clothing"
 

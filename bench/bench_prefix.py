@@ -37,13 +37,13 @@ from captioning.prefix import (
     PromptCoder,
     special_tokens,
 )
-from captioning.prefix_data import FeatureCache
+from core.settings import PROJECT_ROOT
 from masking import mask
-from pipeline.settings import PROJECT_ROOT
-from scoring.ruclip import RuCLIP
-from scoring.ruclip.model import RuCLIPConfig
+from ruclip_port import RuCLIP
+from ruclip_port.model import RuCLIPConfig
 from tests.neural_fixtures import train_bpe
 from tests.tiny_models import HUB_B32_384, RUSSIAN_CORPUS, train_tiny_bpe, write_random_ruclip
+from tools.prefix_data import FeatureCache
 
 RUGPT3_SMALL_VOCAB = 50264
 PROMPT, TARGET = 120, 150

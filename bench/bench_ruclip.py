@@ -20,11 +20,11 @@ import torch
 from PIL import Image
 
 from bench.timing import median_seconds, peak_rss_mb
-from pipeline.settings import PROJECT_ROOT
-from scoring.ruclip import RuCLIP
-from scoring.ruclip.chunks import text_chunks
-from scoring.ruclip.model import RuCLIPConfig
-from scoring.ruclip.preprocessing import SquareMode
+from core.settings import PROJECT_ROOT
+from ruclip_port import RuCLIP
+from ruclip_port.chunks import text_chunks
+from ruclip_port.model import RuCLIPConfig
+from ruclip_port.preprocessing import SquareMode
 from tests.tiny_models import HUB_B32_384, RUSSIAN_CORPUS, train_tiny_bpe, write_random_ruclip
 
 TEXT_500 = (

@@ -20,8 +20,8 @@ from PIL import Image
 
 from bench.timing import median_ms_per_item
 from captioning.template import compose_listing
+from core.settings import PROJECT_ROOT
 from masking.types import MaskedListing
-from pipeline.settings import PROJECT_ROOT
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "clothing"
 ITEMS = ["Куртка", "Брюки", "Платье", "Туфли", "Пальто", "Джинсы", "Рубашка", "Свитер", "Юбка", "Шорты"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from PIL import Image
 
+from core.listing import DiversityLabel
 from masking.types import MaskedListing
 
-DiversityLabel = Literal["<SINGLE>", "<VARIATIVE>"]
 # Mean token probability under which a text is likely to hold hallucinations (a published captioning
 # study's threshold); the seller is warned, the text is not hidden.
 LOW_CONFIDENCE = 0.64

@@ -25,8 +25,8 @@ from captioning.neural import (
     russian_errors,
 )
 from captioning.template import compose_listing
+from core.models import ModelStore
 from masking.types import MaskedListing
-from pipeline.settings import Settings
 
 KIND = "encoder-decoder"
 
@@ -75,9 +75,9 @@ class EncoderDecoderCaptioner:
         return Generation(text, tokens=caption.tokens, confidence=caption.confidence)
 
 
-def load(folder: Path, manifest: dict[str, Any], settings: Settings) -> EncoderDecoderCaptioner:
+def load(folder: Path, manifest: dict[str, Any], models: ModelStore) -> EncoderDecoderCaptioner:
     """Load a VisionEncoderDecoderModel checkpoint folder with its image processor and tokenizer."""
-    options, device = checked_options(folder, manifest, settings, KIND, ("vision-encoder-decoder",))
+    options, device = checked_options(folder, manifest, models, KIND, ("vision-encoder-decoder",))
     model = load_model(VisionEncoderDecoderModel, folder, options, device)
     image_processor = load_pretrained(AutoImageProcessor.from_pretrained, folder, "обработчика фото")
     tokenizer = load_pretrained(AutoTokenizer.from_pretrained, folder, "токенизатора")

@@ -12,9 +12,8 @@ from typing import Any, TypeVar
 
 import torch
 
-from pipeline.device import resolve_device
-from pipeline.hub import download_command
-from pipeline.settings import Settings
+from core.catalogue import download_command
+from core.models import ModelLoadError, ModelStore
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ PROCESSOR_FILES = ("preprocessor_config.json",)  # the image processor both phot
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
-class NeuralModelError(RuntimeError):
+class NeuralModelError(ModelLoadError):
     """A caption model can't be loaded or run; the message is Russian and names the folder."""
 
 
@@ -129,16 +128,6 @@ def check_files(folder: Path, extra: tuple[tuple[str, ...], ...] = ()) -> None:
         )
 
 
-def choose_device(settings: Settings) -> torch.device:
-    """CUDA when available (or required by LISTING_DEVICE=cuda), else CPU."""
-    wanted = settings.device.lower()
-    if wanted == "cuda" and not torch.cuda.is_available():
-        raise NeuralModelError("Задано LISTING_DEVICE=cuda, но видеокарта с CUDA недоступна")
-    if wanted not in ("auto", "cpu", "cuda"):
-        raise NeuralModelError(f"LISTING_DEVICE={settings.device}: допустимо auto, cpu или cuda")
-    return torch.device(resolve_device(wanted))
-
-
 def choose_dtype(options: GenerationOptions, device: torch.device) -> torch.dtype:
     """The manifest's dtype; `auto` is bf16 on GPU and fp32 on CPU; fp16 falls back to fp32 on CPU."""
     if options.dtype == "auto":
@@ -195,14 +184,14 @@ def check_adapter(model: Any, folder: Path) -> None:
 
 
 def checked_options(
-    folder: Path, manifest: dict[str, Any], settings: Settings, kind: str, model_types: Collection[str]
+    folder: Path, manifest: dict[str, Any], models: ModelStore, kind: str, model_types: Collection[str]
 ) -> tuple[GenerationOptions, torch.device]:
     """Refuse a folder of the wrong kind, with missing files or another architecture (before anything
     heavy loads); then the manifest's generation options and the device to run on."""
     check_kind(manifest, kind, folder)
     check_files(folder, (PROCESSOR_FILES,))
     check_model_type(folder, model_types, kind)
-    return GenerationOptions.from_manifest(manifest, folder), choose_device(settings)
+    return GenerationOptions.from_manifest(manifest, folder), torch.device(models.device)
 
 
 def load_model(model_class: Any, folder: Path, options: GenerationOptions, device: torch.device) -> Any:

@@ -33,17 +33,16 @@ from captioning.neural import (
     NeuralModelError,
     check_kind,
     check_model_type,
-    choose_device,
     choose_dtype,
     generate_ids,
     load_pretrained,
     russian_errors,
 )
+from core.models import ModelStore
+from core.settings import Settings
 from masking.fields import TOKEN_TYPES
-from masking.mask import token_name
+from masking.tokens import token_name
 from masking.types import MaskedListing
-from pipeline.device import resolve_device
-from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -277,14 +276,12 @@ def reference_for(path: Path, settings: Settings) -> str:
     return str(path)
 
 
-def load_tower(reference: str, folder: Path, settings: Settings) -> Any:
-    """The ruCLIP model named by the checkpoint, through the one ruCLIP cache: the pipeline's own instance
+def load_tower(reference: str, folder: Path, models: ModelStore) -> Any:
+    """The ruCLIP model named by the checkpoint, through the model store: the pipeline's own instance
     when it is the models folder's ruCLIP, so the photos' tower is loaded once per process."""
-    from scoring.ruclip import load_ruclip_from
+    from ruclip_port import load_ruclip_from
 
-    path = resolve_reference(reference, folder, settings)
-    with russian_errors(path, "загрузить"):
-        return load_ruclip_from(path, resolve_device(settings.device))
+    return load_ruclip_from(models, resolve_reference(reference, folder, models.settings))
 
 
 class PrefixCaptioner:
@@ -360,7 +357,7 @@ def build_decoder(base: Path, tokenizer: Any, dtype: torch.dtype) -> Any:
     return decoder
 
 
-def load(folder: Path, manifest: dict[str, Any], settings: Settings) -> PrefixCaptioner:
+def load(folder: Path, manifest: dict[str, Any], models: ModelStore) -> PrefixCaptioner:
     """Load a prefix checkpoint: tokenizer, base decoder + merged LoRA adapter, mapper, vision tower."""
     from peft import PeftModel
     from transformers import AutoTokenizer
@@ -369,13 +366,13 @@ def load(folder: Path, manifest: dict[str, Any], settings: Settings) -> PrefixCa
     check_folder(folder)
     config = PrefixConfig.read(folder)
     options = GenerationOptions.from_manifest(manifest, folder)
-    device = choose_device(settings)
+    device = torch.device(models.device)
     dtype = choose_dtype(options, device)
     tokenizer = load_pretrained(AutoTokenizer.from_pretrained, folder, "токенизатора")
-    decoder = build_decoder(resolve_reference(config.decoder, folder, settings), tokenizer, dtype)
+    decoder = build_decoder(resolve_reference(config.decoder, folder, models.settings), tokenizer, dtype)
     with russian_errors(folder, "загрузить"):
         decoder = PeftModel.from_pretrained(decoder, folder).merge_and_unload()
         mapper = load_mapper(folder, config)
     model = PrefixModel(config, mapper, decoder).to(device=device, dtype=dtype).eval()
-    tower = load_tower(config.vision, folder, settings)
+    tower = load_tower(config.vision, folder, models)
     return PrefixCaptioner(folder, model, PromptCoder(tokenizer, config), tower, options)

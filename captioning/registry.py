@@ -9,15 +9,15 @@ from __future__ import annotations
 import importlib
 import json
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from captioning.base import Captioner
-from pipeline.hub import download_command, has_weights
-from pipeline.settings import Settings
+from core.catalogue import download_command, has_weights
+from core.models import ModelStore
+from core.settings import Settings
 
 MANIFEST = "checkpoint.json"
 IMAGE_MODES = ("none", "single", "multi")
@@ -31,14 +31,14 @@ STATUS_READY = "готов"
 STATUS_MISSING = "не скачан"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
-Loader = Callable[[Path, dict, Settings], Captioner]
+Loader = Callable[[Path, dict, ModelStore], Captioner]
 
 
 def _lazy(module: str, function: str = "load") -> Loader:
     """A loader that imports its kind module on first call, so importing the registry stays cheap."""
 
-    def load(folder: Path, manifest: dict, settings: Settings) -> Captioner:
-        return getattr(importlib.import_module(module), function)(folder, manifest, settings)
+    def load(folder: Path, manifest: dict, models: ModelStore) -> Captioner:
+        return getattr(importlib.import_module(module), function)(folder, manifest, models)
 
     load.__qualname__ = f"{module}.{function}"
     return load
@@ -227,12 +227,11 @@ def is_plain_name(name: object) -> bool:
 
 
 class Registry:
-    """Lists checkpoint folders and loads each checkpoint once (thread-safe)."""
+    """Lists checkpoint folders and loads each checkpoint once, through the model store."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, models: ModelStore | None = None) -> None:
         self.settings = settings
-        self._loaded: dict[str, Captioner] = {}
-        self._lock = threading.Lock()
+        self.models = models or ModelStore(settings)
 
     def _scan(self) -> tuple[list[CheckpointInfo], list[InvalidManifest]]:
         root = self.settings.checkpoints_dir
@@ -277,14 +276,17 @@ class Registry:
         raise UnknownCheckpointError(name, available)
 
     def load(self, name: str) -> Captioner:
-        """The loaded captioner for `name`, loading it on first use and reusing it afterwards."""
+        """The loaded captioner for `name`, loading it on first use and reusing it afterwards.
+
+        A checkpoint that is not downloaded raises CheckpointNotDownloadedError; one that does not
+        load raises ModelLoadError naming its folder.
+        """
         info = self.info(name)
-        with self._lock:
-            cached = self._loaded.get(name)
-            if cached is not None:
-                return cached
-            if not info.present:
-                raise CheckpointNotDownloadedError(name)
-            captioner = KINDS[info.kind](info.folder, info.manifest, self.settings)
-            self._loaded[name] = captioner
-            return captioner
+        if not info.present:
+            raise CheckpointNotDownloadedError(name)
+
+        def load(folder: Path, device: str) -> Captioner:
+            return KINDS[info.kind](folder, info.manifest, self.models)
+
+        command_name = name if info.source else None  # only a downloadable checkpoint can be fetched again
+        return self.models.load(info.folder, load, command_name, key=("checkpoint", info.folder.resolve()))

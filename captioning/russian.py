@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from pymorphy3.analyzer import Parse
 
-from pipeline.morphology import morph
+from core.morphology import morph
 
 _WORD_RE = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*")
 _ADJECTIVE_POS = {"ADJF", "PRTF"}

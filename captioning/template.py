@@ -20,7 +20,6 @@ from razdel import sentenize
 
 from captioning.base import DiversityLabel, Generation
 from captioning.listing_facts import ListingFacts, sort_attributes
-from captioning.photo_facts import item_colour
 from captioning.russian import (
     Head,
     adjective_lemma,
@@ -33,21 +32,17 @@ from captioning.russian import (
     lower_first,
     upper_first,
 )
+from core.models import ModelStore
+from core.morphology import PAIRED_NOUNS
+from masking.tokens import is_token
 from masking.types import MaskedListing
-from pipeline.settings import Settings
+from photos.facts import item_colour
 
 MAX_SENTENCES = 5
 MIN_CHARS = 150
 MAX_CHARS = 600
 FALLBACK_ITEM = "товар"
-_TOKEN_ONLY = re.compile(r"^<[A-Z_0-9]+>$")
 _LIST_SPLIT = re.compile(r"\s*,\s*|\s+и\s+|\s*\+\s*")
-# Nouns sold in pairs: one such item is still named in the plural ("туфли", not "туфля").
-PAIRED = frozenset({
-    "туфля", "сапог", "ботинок", "кроссовка", "кроссовок", "кед", "кеда", "босоножка", "тапка", "тапочка",
-    "носок", "перчатка", "варежка", "серьга", "гетра", "шлёпанец", "сандалия", "ботильон", "лофер",
-    "мокасин", "бутса", "валенок", "угги", "слипон", "сникер", "чешка", "сабо", "балетка", "сланец",
-})
 _CONDITION_OF_ITEM = frozenset({"новый", "поношенный", "ношеный", "неношеный"})
 
 
@@ -87,7 +82,8 @@ def _item(facts: ListingFacts, variative: bool) -> Item:
     if head is None:
         return Item(phrase, None, False, False)
     lemma = head_lemma(phrase)
-    plural = not head.singular_only and (head.plural_only or variative or (head.plural and lemma in PAIRED))
+    paired = head.plural and lemma in PAIRED_NOUNS
+    plural = not head.singular_only and (head.plural_only or variative or paired)
     return Item(phrase, head, plural, False)
 
 
@@ -129,7 +125,7 @@ def _quantity(facts: ListingFacts) -> str | None:
     value = facts.get("quantity")
     if value is None:
         return None
-    return f"{value} шт." if _TOKEN_ONLY.match(value) else value
+    return f"{value} шт." if is_token(value) else value
 
 
 def _opening(facts: ListingFacts, item: Item, diversity: DiversityLabel, seed: str, folded: set[str]) -> str:
@@ -145,7 +141,7 @@ def _opening(facts: ListingFacts, item: Item, diversity: DiversityLabel, seed: s
             f"Лот: {nomn}{tail}",
             f"Продаю одним лотом {accs}{tail}",
         ]
-        if quantity and _TOKEN_ONLY.match(facts.get("quantity") or ""):
+        if quantity and is_token(facts.get("quantity") or ""):
             options.append(f"Продаётся лот из {quantity}: {nomn}")
         return _sentence(_pick(seed, "opening", options))
     nomn = _item_phrase(facts, item, "nomn", folded)
@@ -170,7 +166,7 @@ def _condition(value: str, item: Item, seed: str) -> str:
 
 
 def _price(value: str, seed: str) -> str:
-    amount = f"{value} ₽" if _TOKEN_ONLY.match(value) else value
+    amount = f"{value} ₽" if is_token(value) else value
     return _pick(seed, "price", [f"цена — {amount}", f"цена: {amount}", f"стоимость — {amount}"])
 
 
@@ -292,6 +288,6 @@ class TemplateCaptioner:
         return Generation(text=text, tokens=len(text.split()), confidence=None)
 
 
-def load(folder: Path, manifest: dict, settings: Settings) -> TemplateCaptioner:
+def load(folder: Path, manifest: dict, models: ModelStore) -> TemplateCaptioner:
     """The registry's loader for kind "template"."""
     return TemplateCaptioner()

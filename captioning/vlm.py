@@ -30,13 +30,13 @@ from captioning.neural import (
     load_pretrained,
     russian_errors,
 )
+from core.models import ModelStore
+from masking.tokens import find_tokens
 from masking.types import MaskedListing
-from pipeline.settings import Settings
 
 KIND = "vlm"
 MODEL_TYPES = ("qwen2_vl", "qwen2_5_vl")
 IMAGE_TOKEN_TYPE = 1  # mm_token_type_ids value of an image placeholder (0 is text)
-TOKEN_RE = re.compile(r"<[A-Z][A-Z0-9_]*>")
 CONTROL_RE = re.compile(r"<\|[^<>|]{0,40}\|>")  # chat-template markers such as <|im_end|>, <|image_pad|>
 SMALLEST_SIDE = 28
 
@@ -85,7 +85,7 @@ def build_prompt(masked: MaskedListing, diversity: DiversityLabel, photo_count: 
     if masked.text.strip():
         lines.append(f"Текст продавца: {masked.text.strip()}")
     lines.append(DIVERSITY_RU[diversity])
-    found = [*masked.values, *TOKEN_RE.findall(" ".join([*masked.attributes.values(), masked.text]))]
+    found = [*masked.values, *find_tokens(" ".join([*masked.attributes.values(), masked.text]))]
     tokens = list(dict.fromkeys(found))
     if tokens:
         lines.append(
@@ -174,9 +174,9 @@ class VlmCaptioner:
         return Generation(text.strip(), tokens=len(decoded.ids), confidence=decoded.confidence)
 
 
-def load(folder: Path, manifest: dict[str, Any], settings: Settings) -> VlmCaptioner:
+def load(folder: Path, manifest: dict[str, Any], models: ModelStore) -> VlmCaptioner:
     """Load a Qwen2-VL-family folder (with its LoRA adapter when the folder has adapter_config.json)."""
-    options, device = checked_options(folder, manifest, settings, KIND, MODEL_TYPES)
+    options, device = checked_options(folder, manifest, models, KIND, MODEL_TYPES)
     tokenizer = load_pretrained(AutoTokenizer.from_pretrained, folder, "токенизатора")
     image_processor = load_pretrained(AutoImageProcessor.from_pretrained, folder, "обработчика фото")
     chat_template = read_chat_template(folder, tokenizer)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
+from core.morphology import morph
 from masking.fields import FIELD_WORDS
-from pipeline.morphology import morph
 
 PREFIX = 3  # letters compared before asking pymorphy3
 

@@ -9,14 +9,10 @@ from masking.classify import classify
 from masking.fields import UNKNOWN
 from masking.lemmas import name_type
 from masking.patterns import patterns
+from masking.tokens import token_name
 from masking.types import MaskedListing
 
 _LIST_GAP = re.compile(r"[ \u00a0]*(?:[,;/][ \u00a0]*|[ \u00a0](?:и|или)[ \u00a0]+)?", re.IGNORECASE)
-
-
-def token_name(kind: str, n: int = 1) -> str:
-    """The n-th token of a type: <SIZE>, <SIZE_2>, <SIZE_3>, …"""
-    return f"<{kind}>" if n == 1 else f"<{kind}_{n}>"
 
 
 class _Tokens:

@@ -1,10 +1,14 @@
-"""Moderation of photos, text and photo↔text consistency.
+"""Stage: moderation of photos, text and photo↔text consistency.
 
-`moderate(photos, text, embeddings, settings, config)` returns a ModerationReport of Checks.
+`moderate(photos, text, embeddings, models, config)` runs every check of the registry
+(`moderation.checks.CHECKS`) and returns a ModerationReport of Checks.
 """
 
+from moderation.checks import CHECKS, LABELS_RU, ModerationCheck
 from moderation.config import ModerationConfig
 from moderation.report import Check, ModerationReport
 from moderation.stage import moderate
 
-__all__ = ["Check", "ModerationConfig", "ModerationReport", "moderate"]
+__all__ = [
+    "CHECKS", "LABELS_RU", "Check", "ModerationCheck", "ModerationConfig", "ModerationReport", "moderate"
+]  # fmt: skip

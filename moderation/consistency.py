@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
-
+from core.catalogue import RUCLIP_MODEL, download_command, missing_message
+from core.listing import Photo
 from moderation.config import ModerationConfig
 from moderation.report import Check, sentence_start
-from pipeline import hub
-from pipeline.listing import Photo
-from scoring.embeddings import PhotoEmbeddings
+
+if TYPE_CHECKING:  # the moderation package imports without torch; only a run with ruCLIP needs it
+    import torch
+
+    from ruclip_port import PhotoEmbeddings
 
 PHOTO_CHECK = "photo_text_match"
 TEXT_CHECK = "text_photos_match"
@@ -53,7 +56,7 @@ def rank_text(
     kth = min(top_k, len(prompts))
     result = []
     for text_sim, sims in zip(text_sims.tolist(), prompt_sims, strict=True):
-        order = torch.argsort(sims, descending=True).tolist()
+        order = sims.argsort(descending=True).tolist()
         rank = 1 + int((sims > text_sim).sum())
         margin = text_sim - float(sims[order[kth - 1]]) if kth else 0.0
         nearest = tuple(prompts[i] for i in order[:SHOWN_PROMPTS])
@@ -65,58 +68,70 @@ def _quoted(words: Sequence[str]) -> str:
     return ", ".join(f"«{w}»" for w in words)
 
 
-def match_checks(
-    photos: Sequence[Photo], matches: Sequence[PhotoMatch], config: ModerationConfig
-) -> list[Check]:
-    """One check per photo (a photo unrelated to the text) and one for the text (unrelated to every photo)."""
-    checks = []
-    verdict = config.mismatch_verdict
-    for photo, match in zip(photos, matches, strict=True):
-        details = {
-            "rank": match.rank, "top_k": config.match_top_k, "candidates": len(config.category_prompts) + 1,
-            "text_similarity": match.text_similarity, "nearest_prompts": list(match.nearest),
-        }  # fmt: skip
-        if match.matches(config.match_top_k):
-            checks.append(Check(PHOTO_CHECK, "pass", match.margin, "", details, photo=photo.number))
-            continue
-        reason = (
-            f"{sentence_start(photo.label)} не похоже на то, что описано в тексте "
-            f"(на снимке скорее {_quoted(match.nearest)})"
-        )
-        checks.append(Check(PHOTO_CHECK, verdict, match.margin, reason, details, photo=photo.number))
-    best = max(matches, key=lambda m: m.margin)
+def photo_check(photo: Photo, match: PhotoMatch, config: ModerationConfig) -> Check:
+    """Whether one photo shows what the text describes."""
     details = {
-        "matching_photos": [
-            p.number for p, m in zip(photos, matches, strict=True) if m.matches(config.match_top_k)
-        ]
-    }
-    if details["matching_photos"]:
-        checks.append(Check(TEXT_CHECK, "pass", best.margin, "", details))
-    else:
-        reason = (
-            "Текст объявления не подходит ни к одной из фотографий — "
-            "проверьте, что фото и описание относятся к одному товару"
-        )
-        checks.append(Check(TEXT_CHECK, verdict, best.margin, reason, details))
-    return checks
+        "rank": match.rank, "top_k": config.match_top_k, "candidates": len(config.category_prompts) + 1,
+        "text_similarity": match.text_similarity, "nearest_prompts": list(match.nearest),
+    }  # fmt: skip
+    if match.matches(config.match_top_k):
+        return Check(PHOTO_CHECK, "pass", match.margin, "", details, photo=photo.number)
+    reason = (
+        f"{sentence_start(photo.label)} не похоже на то, что описано в тексте "
+        f"(на снимке скорее {_quoted(match.nearest)})"
+    )
+    return Check(PHOTO_CHECK, config.mismatch_verdict, match.margin, reason, details, photo=photo.number)
 
 
-def check_consistency(
-    photos: Sequence[Photo], text: str, embeddings: PhotoEmbeddings | None, config: ModerationConfig
-) -> list[Check]:
-    """Photo ↔ text checks from the request's ruCLIP embeddings; "unavailable" without ruCLIP."""
-    if not photos or not text.strip():
-        return []
-    if embeddings is None or not embeddings.available:
-        details = {"download": hub.download_command(hub.RUCLIP_MODEL)}
-        reason = hub.missing_message(hub.RUCLIP_MODEL)
-        return [Check(PHOTO_CHECK, "unavailable", None, reason, details, photo=p.number) for p in photos]
+def text_check(photos: Sequence[Photo], matches: Sequence[PhotoMatch], config: ModerationConfig) -> Check:
+    """Whether the text describes at least one of the photos."""
+    best = max(matches, key=lambda m: m.margin)
+    matching = [p.number for p, m in zip(photos, matches, strict=True) if m.matches(config.match_top_k)]
+    details = {"matching_photos": matching}
+    if matching:
+        return Check(TEXT_CHECK, "pass", best.margin, "", details)
+    reason = (
+        "Текст объявления не подходит ни к одной из фотографий — "
+        "проверьте, что фото и описание относятся к одному товару"
+    )
+    return Check(TEXT_CHECK, config.mismatch_verdict, best.margin, reason, details)
+
+
+def _matches(
+    photos: Sequence[Photo], text: str, embeddings: PhotoEmbeddings, config: ModerationConfig
+) -> list[PhotoMatch]:
+    """How the text ranks for each photo, from the request's ruCLIP embeddings."""
     images = embeddings.images()
     texts = embeddings.texts([text.strip()])
     if images is None or texts is None or len(images) != len(photos):
         raise ValueError("the embeddings do not belong to these photos")
     prompts = embeddings.prompts(config.category_prompts)
-    matches = rank_text(
-        images.float(), texts[0].float(), prompts, config.category_prompts, config.match_top_k
-    )
-    return match_checks(photos, matches, config)
+    return rank_text(images.float(), texts[0].float(), prompts, config.category_prompts, config.match_top_k)
+
+
+def _checkable(photos: Sequence[Photo], text: str) -> bool:
+    return bool(photos) and bool(text.strip())
+
+
+def photo_matches(
+    photos: Sequence[Photo], text: str, embeddings: PhotoEmbeddings | None, config: ModerationConfig
+) -> list[Check]:
+    """One check per photo: does it show what the text describes? "unavailable" without ruCLIP."""
+    if not _checkable(photos, text):
+        return []
+    if embeddings is None or not embeddings.available:
+        details = {"download": download_command(RUCLIP_MODEL)}
+        reason = missing_message(RUCLIP_MODEL)
+        return [Check(PHOTO_CHECK, "unavailable", None, reason, details, photo=p.number) for p in photos]
+    matches = _matches(photos, text, embeddings, config)
+    return [photo_check(photo, match, config) for photo, match in zip(photos, matches, strict=True)]
+
+
+def text_matches(
+    photos: Sequence[Photo], text: str, embeddings: PhotoEmbeddings | None, config: ModerationConfig
+) -> list[Check]:
+    """One check of the text: does it describe at least one photo? Nothing without ruCLIP (the photo
+    checks already say it is unavailable)."""
+    if not _checkable(photos, text) or embeddings is None or not embeddings.available:
+        return []
+    return [text_check(photos, _matches(photos, text, embeddings, config), config)]

@@ -6,7 +6,6 @@ preprocess (letterbox to a square, scale to the model's side) → forward (one O
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,9 +14,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from core.listing import Photo
+from core.models import ModelStore
 from moderation.config import EXPLICIT_LABELS_RU, ModerationConfig
 from moderation.report import Check, sentence_start, stopwatch
-from pipeline.listing import Photo
 
 # Output channel order of NudeNet 3.x detectors (after the four box coordinates).
 NUDENET_LABELS: tuple[str, ...] = (
@@ -54,17 +54,17 @@ def bundled_model_path() -> Path | None:
     return path if path.is_file() else None
 
 
-@functools.lru_cache(maxsize=2)
-def nudenet_session(model_path: str) -> Any:
-    """The ONNX Runtime session of a detector file, created once per path.
+def nudenet_session(model_path: Path, device: str = "cpu") -> Any:
+    """The ONNX Runtime session of a detector file (through the model store: once per path).
 
-    Idle worker threads sleep instead of spinning: on a shared CPU spinning burns time others need.
+    It runs on the CPU whatever the torch device. Idle worker threads sleep instead of spinning: on a
+    shared CPU spinning burns time others need.
     """
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return onnxruntime.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
 
 
 def letterbox(image: Image.Image, side: int) -> tuple[np.ndarray, float]:
@@ -130,11 +130,8 @@ def decode(
     ]
 
 
-def detect(
-    images: Sequence[Image.Image], config: ModerationConfig, model_path: Path
-) -> list[list[Detection]]:
-    """NudeNet detections per image; images go through the model in batches."""
-    session = nudenet_session(str(model_path))
+def detect(images: Sequence[Image.Image], config: ModerationConfig, session: Any) -> list[list[Detection]]:
+    """NudeNet detections per image from an ONNX Runtime session; images go through it in batches."""
     input_name = session.get_inputs()[0].name
     side = config.nudenet_resolution
     results: list[list[Detection]] = []
@@ -172,7 +169,7 @@ def photo_check(
     return Check(CHECK_NAME, "reject", score, reason, details, seconds, photo.number)
 
 
-def check_photos(photos: Sequence[Photo], config: ModerationConfig) -> list[Check]:
+def check_photos(photos: Sequence[Photo], models: ModelStore, config: ModerationConfig) -> list[Check]:
     """One nudity check per photo; "unavailable" for each when the detector is not installed."""
     model_path = bundled_model_path()
     if model_path is None:
@@ -184,6 +181,7 @@ def check_photos(photos: Sequence[Photo], config: ModerationConfig) -> list[Chec
     if not photos:
         return []
     with stopwatch() as sw:
-        detections = detect([p.image for p in photos], config, model_path)
+        session = models.load(model_path, nudenet_session)
+        detections = detect([p.image for p in photos], config, session)
     per_photo = sw.seconds / len(photos)
     return [photo_check(p, d, config, per_photo) for p, d in zip(photos, detections, strict=True)]

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.hub import KNOWN_MODELS, is_present
-from pipeline.listing import Listing, Result
-from pipeline.settings import Settings
+from core.catalogue import KNOWN_MODELS, is_present
+from core.listing import Listing, Result
+from core.settings import Settings
+from pipeline.arguments import RussianParser
 
 
 @dataclass
@@ -122,8 +123,7 @@ def _holds(expectation: dict[str, Any], result: Result) -> bool:
 
 def cases_main(argv: Sequence[str]) -> int:
     """`python -m pipeline cases [--checkpoint NAME] [--case NAME] [--json]`: run cases, print a table."""
-    from pipeline.cli import RussianParser
-    from pipeline.runner import Pipeline
+    from pipeline.runner import Pipeline  # the stages (and torch) load only when cases run
 
     parser = RussianParser(prog="python -m pipeline cases", description="Прогнать тестовые примеры.")
     parser.add_argument("--checkpoint", help="модель описаний для всех маршрутов")

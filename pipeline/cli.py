@@ -8,22 +8,12 @@ import runpy
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
-from pipeline.listing import STATUS_RU, Listing, Result, format_score
-from pipeline.settings import PROJECT_ROOT, Settings
+from core.listing import STATUS_RU, Listing, Result, format_score
+from core.settings import PROJECT_ROOT, Settings
+from pipeline.arguments import EXIT_CODES, EXIT_ERROR, EXIT_OK, RussianParser
 
-EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
-EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "error": EXIT_ERROR}
 BENCH_DIR = PROJECT_ROOT / "bench"
-
-
-class RussianParser(argparse.ArgumentParser):
-    """argparse that reports bad arguments in Russian with the usage line and exit code 1."""
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"Ошибка в аргументах: {message}\nПодробнее: {self.prog} --help\n")
 
 
 def parse_attribute(pair: str) -> tuple[str, str]:
@@ -66,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return cases_main(argv[1:])
     if argv and argv[0] == "download":
-        from pipeline.hub import download_main
+        from pipeline.downloader import download_main
 
         return download_main(argv[1:])
     args = build_parser().parse_args(argv)

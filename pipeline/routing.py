@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from pipeline.listing import RouteName
+from core.listing import RouteName
 
 ROUTE_NAMES_RU: dict[str, str] = {
     "text": "только текст (без фото)",

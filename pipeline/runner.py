@@ -1,4 +1,11 @@
-"""Pipeline.run: the stages in the design's order, each timed; the first refusal ends the run."""
+"""The Pipeline: the stages in the design's order, each timed; the first refusal ends the run.
+
+Two public stages, in the spirit of transformers' preprocess / forward / postprocess:
+- `prepare(listing) -> Prepared`: validate → moderate → mask → diversity (no caption model runs);
+- `generate(prepared, single, multi) -> Result`: route → generate → restore → score.
+`run` is both; `compare` prepares once and generates with every checkpoint. The evaluation tool calls
+the same two methods, so it measures exactly what the product does.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +17,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from captioning.base import low_confidence_warning
-from captioning.photo_facts import quality_hints
 from captioning.registry import CheckpointInfo, Registry, UnknownCheckpointError
+from core.listing import Listing, Result, seller_input
+from core.models import ModelStore
+from core.settings import Settings
+from diversity import Diversity, DiversityConfig, classify
 from masking import mask, restore
 from masking.types import MaskedListing
-from moderation import moderate
+from moderation import ModerationConfig, moderate
+from photos import quality_hints
 from pipeline import routing
-from pipeline.diversity import Diversity, classify
-from pipeline.listing import Listing, Result
-from pipeline.settings import Settings
-from pipeline.validation import ValidationError, ValidListing, validate
-from scoring import best_photo_index, compute_scores, seller_input
-from scoring.embeddings import PhotoEmbeddings
-from scoring.ruclip import load_ruclip
+from ruclip_port import PhotoEmbeddings, best_photo_index, load_ruclip
+from scoring import compute_scores
+from validation import ValidationError, ValidListing, validate
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
+CheckpointChoice = str | tuple[str | None, str | None]
 
 STAGES_RU: dict[str, str] = {
     "validate": "Проверка файлов и полей",
@@ -51,20 +59,40 @@ class StageFailed(Exception):
 
 @dataclass
 class Prepared:
-    """Everything computed before generation; shared by every checkpoint in a compare."""
+    """What `prepare` computed before any caption model runs; shared by every checkpoint of a compare.
 
-    valid: ValidListing
-    embeddings: PhotoEmbeddings
-    masked: MaskedListing
-    diversity: Diversity
+    `result` holds the shared part of the Result (photos, moderation, masking, diversity, timings); when
+    a stage refused the listing its status is "rejected" or "error" and the stage outputs are None.
+    """
+
+    result: Result
+    valid: ValidListing | None = None
+    embeddings: PhotoEmbeddings | None = None
+    masked: MaskedListing | None = None
+    diversity: Diversity | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether every stage let the listing through."""
+        return self.result.status == "ok"
 
 
 class Pipeline:
-    """The listing pipeline. Models load lazily on first use and are reused across runs."""
+    """The listing pipeline. Models load lazily on first use, through one model store, and are reused."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        moderation: ModerationConfig | None = None,
+        diversity: DiversityConfig | None = None,
+        models: ModelStore | None = None,
+    ) -> None:
         self.settings = settings or Settings.from_env()
-        self.registry = Registry(self.settings)
+        self.moderation = moderation or ModerationConfig()
+        self.diversity = diversity or DiversityConfig()
+        self.models = models or ModelStore(self.settings)
+        self.registry = Registry(self.settings, self.models)
 
     # -- public API -------------------------------------------------------------------------
     def run(
@@ -78,38 +106,64 @@ class Pipeline:
         return self.compare(listing, [(single_checkpoint, multi_checkpoint)], progress)[0]
 
     def compare(
-        self,
-        listing: Listing,
-        checkpoints: Sequence[str | tuple[str | None, str | None]],
-        progress: Progress | None = None,
+        self, listing: Listing, checkpoints: Sequence[CheckpointChoice], progress: Progress | None = None
     ) -> list[Result]:
-        """Run one listing through several checkpoints; stages before generation run once.
+        """Run one listing through several checkpoints; the stages before generation run once.
 
         Each item is a checkpoint name (used for every route) or a (single, multi) pair.
         """
         pairs = [c if isinstance(c, tuple) else (c, c) for c in checkpoints]
-        started = time.perf_counter()
         report = progress or (lambda fraction, stage: None)
-        shared = Result()
-        try:
-            prepared = self._prepare(listing, pairs, shared, report)
-        except StageFailed as failure:
-            shared.timings["total"] = time.perf_counter() - started
-            return [_failed(_copy_result(shared), failure) for _ in pairs]
-        shared_seconds = time.perf_counter() - started
-        results = []
-        for index, (single, multi) in enumerate(pairs):
-            result = _copy_result(shared)
-            own_start = time.perf_counter()
-            try:
-                self._generate(prepared, result, single, multi, report, index, len(pairs))
-            except StageFailed as failure:
-                _failed(result, failure)
-            # each checkpoint's total: the shared stages plus its own, not the checkpoints before it
-            result.timings["total"] = shared_seconds + time.perf_counter() - own_start
-            results.append(result)
+        unknown = self._unknown_names(pairs)
+        if unknown is not None:
+            return [_failed(Result(timings={"total": 0.0}), unknown) for _ in pairs]
+        prepared = self.prepare(listing, _scaled(report, 0.0, 0.45))
+        share = 0.5 / max(len(pairs), 1)
+        results = [
+            self.generate(prepared, single, multi, _scaled(report, 0.45 + i * share, share))
+            for i, (single, multi) in enumerate(pairs)
+        ]
         report(1.0, "Готово")
         return results
+
+    def prepare(self, listing: Listing, progress: Progress | None = None) -> Prepared:
+        """Validate, moderate, mask and classify one listing; never raises on bad input."""
+        report = progress or (lambda fraction, stage: None)
+        started = time.perf_counter()
+        prepared = Prepared(Result())
+        try:
+            self._prepare(listing, prepared, report)
+        except StageFailed as failure:
+            _failed(prepared.result, failure)
+            prepared.valid = prepared.embeddings = prepared.masked = prepared.diversity = None
+        prepared.seconds = time.perf_counter() - started
+        prepared.result.timings["total"] = prepared.seconds
+        return prepared
+
+    def generate(
+        self,
+        prepared: Prepared,
+        single_checkpoint: str | None = None,
+        multi_checkpoint: str | None = None,
+        progress: Progress | None = None,
+    ) -> Result:
+        """Route, generate, restore and score a prepared listing; a refused one comes back as it was.
+
+        The Result's total time is the shared stages plus this checkpoint's own, not other checkpoints'.
+        """
+        result = copy.deepcopy(prepared.result)
+        if not prepared.ok:
+            return result
+        del result.timings["total"]  # set again below, after this checkpoint's own stages
+        report = progress or (lambda fraction, stage: None)
+        started = time.perf_counter()
+        try:
+            self._check_names(single_checkpoint, multi_checkpoint)
+            self._generate(prepared, result, single_checkpoint, multi_checkpoint, report)
+        except StageFailed as failure:
+            _failed(result, failure)
+        result.timings["total"] = prepared.seconds + time.perf_counter() - started
+        return result
 
     def checkpoints(self, route: str | None = None) -> list[CheckpointInfo]:
         """Registered checkpoints, optionally only those serving a route."""
@@ -117,54 +171,44 @@ class Pipeline:
         return found if route is None else routing.serving_routes(found, route)
 
     # -- stages ------------------------------------------------------------------------------
-    def _prepare(
-        self, listing: Listing, pairs: list[tuple[str | None, str | None]], result: Result, report: Progress
-    ) -> Prepared:
+    def _prepare(self, listing: Listing, prepared: Prepared, report: Progress) -> None:
+        result = prepared.result
         with self._stage(result, "validate", report, 0.0):
-            for single, multi in pairs:
-                self._check_names(single, multi)
             try:
                 valid = validate(listing, self.settings.limits)
             except ValidationError as error:
                 raise StageFailed("rejected", error.messages) from None
+            hints = quality_hints([p.image for p in valid.photos])
             result.photos = [
                 {"number": p.number, "name": p.name, "width": p.image.width, "height": p.image.height,
-                 "hints": hints}
-                for p, hints in zip(valid.photos, quality_hints([p.image for p in valid.photos]), strict=True)
-            ]
-        with self._stage(result, "moderate", report, 0.1):
+                 "hints": photo_hints}
+                for p, photo_hints in zip(valid.photos, hints, strict=True)
+            ]  # fmt: skip
+        with self._stage(result, "moderate", report, 0.2):
             # ruCLIP loads here on first use, so its time and any failure belong to a stage
-            embeddings = PhotoEmbeddings(
-                load_ruclip(self.settings) if valid.photos else None, [p.image for p in valid.photos]
-            )
+            model = load_ruclip(self.models) if valid.photos else None
+            embeddings = PhotoEmbeddings(model, [p.image for p in valid.photos])
             everything = seller_input(valid.attributes, valid.text)
-            moderation = moderate(valid.photos, everything, embeddings, self.settings)
+            moderation = moderate(valid.photos, everything, embeddings, self.models, self.moderation)
             result.moderation = moderation.to_dicts()
             result.warnings.extend(moderation.warnings)
             if moderation.rejected:
                 raise StageFailed("rejected", moderation.reasons)
-        with self._stage(result, "mask", report, 0.35):
+        with self._stage(result, "mask", report, 0.8):
             masked = mask(valid.attributes, valid.text)
             result.masking = {"values": dict(masked.values), "sources": dict(masked.sources)}
-        with self._stage(result, "diversity", report, 0.4):
-            diversity = classify(valid.attributes, valid.text, embeddings)
+        with self._stage(result, "diversity", report, 0.9):
+            diversity = classify(valid.attributes, valid.text, embeddings, self.diversity)
             result.diversity = diversity.to_dict()
-        return Prepared(valid, embeddings, masked, diversity)
+        prepared.valid, prepared.embeddings = valid, embeddings
+        prepared.masked, prepared.diversity = masked, diversity
 
     def _generate(
-        self,
-        prepared: Prepared,
-        result: Result,
-        single: str | None,
-        multi: str | None,
-        report: Progress,
-        index: int,
-        count: int,
+        self, prepared: Prepared, result: Result, single: str | None, multi: str | None, report: Progress
     ) -> None:
-        share = 0.5 / count
-        base = 0.45 + index * share
-        valid, embeddings = prepared.valid, prepared.embeddings
-        with self._stage(result, "route", report, base):
+        valid, embeddings, masked = prepared.valid, prepared.embeddings, prepared.masked
+        assert valid is not None and masked is not None and prepared.diversity is not None
+        with self._stage(result, "route", report, 0.0):
             requested_name = routing.requested_checkpoint(
                 routing.route_name(len(valid.photos)), single, multi, self.settings.default_checkpoint
             )
@@ -177,20 +221,18 @@ class Pipeline:
             result.route = route.to_dict()
             result.checkpoint = {"requested": route.requested, "used": route.checkpoint}
             result.warnings.extend(route.notes)
-        with self._stage(result, "generate", report, base + share * 0.1):
+        with self._stage(result, "generate", report, 0.1):
             captioner = self.registry.load(route.checkpoint)
             images = [valid.photos[i].image for i in route.photos]
-            generation = captioner.generate(prepared.masked, prepared.diversity.label, images)
-        with self._stage(result, "restore", report, base + share * 0.7):
-            restored = restore(generation.text, prepared.masked.values)
+            generation = captioner.generate(masked, prepared.diversity.label, images)
+        with self._stage(result, "restore", report, 0.7):
+            restored = restore(generation.text, masked.values)
             result.text = restored.text
             result.masking.update(
                 restored=restored.restored, erased=restored.erased, removed_numbers=restored.removed_numbers
             )
-        with self._stage(result, "score", report, base + share * 0.8):
-            scores = compute_scores(
-                restored.text, valid.attributes, valid.text, embeddings, self.settings
-            )
+        with self._stage(result, "score", report, 0.8):
+            scores = compute_scores(restored.text, valid.attributes, valid.text, embeddings, self.models)
             scores["confidence"] = generation.confidence
             unsure = low_confidence_warning(generation.confidence)
             if unsure:
@@ -199,6 +241,15 @@ class Pipeline:
             result.scores = scores
 
     # -- helpers -----------------------------------------------------------------------------
+    def _unknown_names(self, pairs: list[tuple[str | None, str | None]]) -> StageFailed | None:
+        """The refusal for a checkpoint name that is not registered, before any stage runs."""
+        try:
+            for pair in pairs:
+                self._check_names(*pair)
+        except StageFailed as failure:
+            return failure
+        return None
+
     def _check_names(self, *names: str | None) -> None:
         for name in names:
             if name is None:
@@ -206,7 +257,7 @@ class Pipeline:
             try:
                 self.registry.info(name)
             except UnknownCheckpointError as error:
-                raise StageFailed("error", [str(error.args[0]) if error.args else str(error)]) from None
+                raise StageFailed("error", [str(error)]) from None
 
     @contextmanager
     def _stage(self, result: Result, name: str, report: Progress, fraction: float) -> Iterator[None]:
@@ -223,9 +274,9 @@ class Pipeline:
             result.timings[name] = time.perf_counter() - started
 
 
-def _copy_result(result: Result) -> Result:
-    """An independent copy of the stages shared by every checkpoint of a compare."""
-    return copy.deepcopy(result)
+def _scaled(report: Progress, start: float, share: float) -> Progress:
+    """A progress callback for a part of the bar: fractions of the part become fractions of the whole."""
+    return lambda fraction, stage: report(start + share * fraction, stage)
 
 
 def _failed(result: Result, failure: StageFailed) -> Result:

@@ -1,6 +1,5 @@
-"""Scores reported with every result: ruCLIP similarity, BERTScore, attribute coverage."""
+"""Stage: the scores reported with every result — ruCLIP similarities, BERTScore, attribute coverage."""
 
-from scoring.report import compute_scores, seller_input
-from scoring.similarity import best_photo_index
+from scoring.report import compute_scores
 
-__all__ = ["best_photo_index", "compute_scores", "seller_input"]
+__all__ = ["compute_scores"]

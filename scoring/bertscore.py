@@ -1,8 +1,8 @@
 """BERTScore of the generated text against the seller's input, with a local multilingual BERT.
 
 Uses the `bert-score` package with `models/bert-base-multilingual-cased` and layer 9 (the package's
-default model and layer for Russian). One BERTScorer per folder is built on first use and reused
-across requests; `bert_score` itself (pandas, matplotlib) is imported only then.
+default model and layer for Russian). One BERTScorer per folder is built by the model store on first
+use and reused across requests; `bert_score` itself (pandas, matplotlib) is imported only then.
 
 A text longer than the model's 512 tokens is not cut: it is embedded in sentence-aligned chunks that
 each fit, and the greedy matching runs over the tokens of all chunks. A text that fits is one chunk,
@@ -14,21 +14,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 from razdel import sentenize
 
-from pipeline.device import resolve_device
-from pipeline.hub import is_present, model_dir
-from pipeline.settings import Settings
+from core.catalogue import BERTSCORE_MODEL
+from core.models import ModelStore
 
 if TYPE_CHECKING:
     from bert_score import BERTScorer
 
-BERTSCORE_MODEL = "bert-base-multilingual-cased"
 BERTSCORE_LAYER = 9
 
 
@@ -41,7 +38,6 @@ class BertScore:
     f1: float
 
 
-@lru_cache(maxsize=2)
 def _scorer(folder: Path, device: str) -> BERTScorer:
     from bert_score import BERTScorer
 
@@ -53,12 +49,9 @@ def _scorer(folder: Path, device: str) -> BERTScorer:
     return scorer
 
 
-def load_bertscorer(settings: Settings | None = None) -> BERTScorer | None:
+def load_bertscorer(models: ModelStore) -> BERTScorer | None:
     """The shared scorer for `<models>/bert-base-multilingual-cased`, or None when it is not downloaded."""
-    settings = settings or Settings.from_env()
-    if not is_present(BERTSCORE_MODEL, settings):
-        return None
-    return _scorer(model_dir(BERTSCORE_MODEL, settings).resolve(), resolve_device(settings.device))
+    return models.known(BERTSCORE_MODEL, _scorer)
 
 
 def chunks(text: str, count_tokens: Callable[[str], int], limit: int) -> list[str]:
@@ -102,12 +95,12 @@ def _token_vectors(scorer: BERTScorer, texts: list[str]) -> list[tuple[torch.Ten
     return out
 
 
-def bertscore(candidate: str, reference: str, settings: Settings | None = None) -> BertScore | None:
+def bertscore(candidate: str, reference: str, models: ModelStore) -> BertScore | None:
     """BERTScore (no idf, no baseline rescaling) of `candidate` against `reference`; None when the
     model is missing."""
     from bert_score.utils import greedy_cos_idf
 
-    scorer = load_bertscorer(settings)
+    scorer = load_bertscorer(models)
     if scorer is None:
         return None
     (ref, ref_weights), (hyp, hyp_weights) = _token_vectors(scorer, [reference, candidate])
@@ -117,7 +110,7 @@ def bertscore(candidate: str, reference: str, settings: Settings | None = None) 
     return BertScore(float(precision[0]), float(recall[0]), float(f1[0]))
 
 
-def bertscore_f1(candidate: str, reference: str, settings: Settings | None = None) -> float | None:
+def bertscore_f1(candidate: str, reference: str, models: ModelStore) -> float | None:
     """BERTScore F1 of `candidate` against `reference`; None when the model is missing."""
-    score = bertscore(candidate, reference, settings)
+    score = bertscore(candidate, reference, models)
     return None if score is None else score.f1

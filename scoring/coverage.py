@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipeline.morphology import morph
+from core.morphology import morph
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:[-‐–]\w+)*")
 _HYPHEN = re.compile(r"[-‐–]")

@@ -6,13 +6,12 @@ A score that cannot be computed is None — never 0 — and `unavailable[name]` 
 
 from __future__ import annotations
 
-from pipeline.hub import missing_message
-from pipeline.settings import Settings
-from scoring.bertscore import BERTSCORE_MODEL, bertscore_f1
+from core.catalogue import BERTSCORE_MODEL, RUCLIP_MODEL, missing_message
+from core.listing import seller_input
+from core.models import ModelStore
+from ruclip_port import PhotoEmbeddings, photo_photo_similarity, text_photo_similarity
+from scoring.bertscore import bertscore_f1
 from scoring.coverage import coverage
-from scoring.embeddings import PhotoEmbeddings
-from scoring.ruclip import RUCLIP_MODEL
-from scoring.similarity import photo_photo_similarity, text_photo_similarity
 
 NO_PHOTOS = "недоступно: нет фотографий"
 ONE_PHOTO = "недоступно: одна фотография — сравнивать не с чем"
@@ -26,12 +25,6 @@ CLIP_SCORES = (
     "clip_photo_photo_max",
     "clip_seller_text_photo_mean",
 )
-
-
-def seller_input(attributes: dict[str, str], text: str) -> str:
-    """The seller's whole input as one text: "Поле: значение" lines, then the free text."""
-    lines = [f"{key}: {value}" for key, value in attributes.items()]
-    return "\n".join([*lines, text] if text.strip() else lines)
 
 
 def _round(value: float | None) -> float | None:
@@ -70,7 +63,7 @@ def compute_scores(
     attributes: dict[str, str],
     seller_text: str,
     embeddings: PhotoEmbeddings | None,
-    settings: Settings | None = None,
+    models: ModelStore,
 ) -> dict:
     """Scores of a generated description against the seller's photos, attributes and text.
 
@@ -78,7 +71,6 @@ def compute_scores(
     "fraction"}) and `unavailable` ({score name: Russian reason}). Photos are encoded through the
     request's shared `embeddings`, so they are never encoded twice.
     """
-    settings = settings or Settings.from_env()
     seller = seller_input(attributes, seller_text)
     scores, unavailable = _clip_scores(generated, seller, embeddings)
     f1 = None
@@ -87,7 +79,7 @@ def compute_scores(
     elif not generated.strip():
         unavailable["bertscore_f1"] = EMPTY_TEXT
     else:
-        f1 = bertscore_f1(generated, seller, settings)
+        f1 = bertscore_f1(generated, seller, models)
         if f1 is None:
             unavailable["bertscore_f1"] = missing_message(BERTSCORE_MODEL)
     covered = coverage(generated, attributes)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.settings import PROJECT_ROOT, Limits, Settings
+from core.settings import PROJECT_ROOT, Limits, Settings
 from tests.fake_hub import FakeHub, free_port, serve_fake_hub
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

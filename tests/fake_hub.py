@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlparse
 
-from pipeline.hub import KNOWN_MODELS
+from core.catalogue import KNOWN_MODELS
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 

@@ -11,8 +11,8 @@ import pytest
 
 import app
 import app_view
+from core.settings import PROJECT_ROOT
 from pipeline import Listing, Pipeline, Settings
-from pipeline.settings import PROJECT_ROOT
 
 
 def test_import_app_builds_nothing_and_loads_no_model() -> None:

@@ -15,9 +15,9 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 import app
+from core.settings import PROJECT_ROOT
 from pipeline import Settings
 from pipeline.runner import STAGES_RU
-from pipeline.settings import PROJECT_ROOT
 from tests.fake_hub import CAPTION_FILES, COMMIT, FakeHub, free_port
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from core.settings import Settings
 from pipeline.cases import list_cases
-from pipeline.settings import Settings
 from tests.fake_hub import free_port
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from pipeline.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 RESULT_KEYS = {"status", "text", "route", "diversity", "moderation", "masking", "scores", "timings"}
 RESULT_KEYS |= {"reasons", "checkpoint"}
@@ -104,9 +104,9 @@ def test_unreadable_attributes_file(tmp_path: Path) -> None:
         ["pipeline", "run", "--help"],
         ["pipeline", "cases", "--help"],
         ["pipeline", "download", "--help"],
-        ["pipeline.diversity", "--help"],
-        ["captioning.train", "--help"],
-        ["captioning.evaluate", "--help"],
+        ["diversity", "--help"],
+        ["tools.train", "--help"],
+        ["tools.evaluate", "--help"],
     ],
     ids=" ".join,
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.settings import Settings
+from core.models import ModelStore
+from core.settings import Settings
 from scoring import compute_scores
 from scoring.coverage import coverage
 
@@ -58,12 +59,13 @@ def test_fraction_and_order_follow_the_attributes() -> None:
 
 
 def test_coverage_is_reported_even_without_any_model(empty_models_settings: Settings) -> None:
-    scores = compute_scores(TEXT, {"Материал": "хлопок", "Длина": "миди"}, "", None, empty_models_settings)
+    attributes = {"Материал": "хлопок", "Длина": "миди"}
+    scores = compute_scores(TEXT, attributes, "", None, ModelStore(empty_models_settings))
     assert scores["coverage"] == {"covered": ["Материал"], "missing": ["Длина"], "fraction": 0.5}
     assert "coverage" not in scores["unavailable"]
 
 
 def test_no_attributes_means_no_fraction_not_zero(empty_models_settings: Settings) -> None:
-    scores = compute_scores(TEXT, {}, "платье", None, empty_models_settings)
+    scores = compute_scores(TEXT, {}, "платье", None, ModelStore(empty_models_settings))
     assert scores["coverage"]["fraction"] is None
     assert scores["unavailable"]["coverage"] == "недоступно: продавец не указал характеристик"

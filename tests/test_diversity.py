@@ -11,18 +11,13 @@ import pytest
 import torch
 from PIL import Image
 
-from pipeline.diversity import (
-    SINGLE,
-    VARIATIVE,
-    DiversityConfig,
-    classify,
-    main,
-    spread_score,
-    zero_shot_score,
-)
-from pipeline.diversity_eval import evaluate, load_records
-from pipeline.hub import download_command
-from scoring.embeddings import PhotoEmbeddings
+from core.catalogue import download_command
+from core.listing import SINGLE, VARIATIVE
+from diversity import DiversityConfig, classify
+from diversity.__main__ import main
+from diversity.classifier import spread_score, zero_shot_score
+from diversity.evaluation import evaluate, load_records
+from ruclip_port import PhotoEmbeddings
 
 DATASET = Path(__file__).parent / "data" / "diversity.jsonl"
 CONFIG = DiversityConfig()
@@ -157,6 +152,9 @@ class FixedModel:
     def encode_texts(self, texts: list[str]) -> torch.Tensor:
         return torch.nn.functional.normalize(torch.tensor([self.prompt_vector[t] for t in texts]), dim=-1)
 
+    def encode_prompts(self, prompts: list[str]) -> torch.Tensor:
+        return self.encode_texts(list(prompts))
+
 
 MANY_AXIS, ONE_AXIS = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]
 
@@ -233,7 +231,7 @@ def test_to_dict_is_plain_data() -> None:
 
 
 def test_tiny_ruclip_feeds_both_photo_signals(tmp_path: Path, shared_photos: Path) -> None:
-    from scoring.ruclip import RuCLIP
+    from ruclip_port import RuCLIP
     from tests.tiny_models import make_tiny_ruclip
 
     model = RuCLIP.from_pretrained(make_tiny_ruclip(tmp_path / "ruclip"))

@@ -7,8 +7,8 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from scoring.embeddings import PhotoEmbeddings
-from scoring.ruclip import RuCLIP
+from ruclip_port import RuCLIP
+from ruclip_port.embeddings import PhotoEmbeddings
 from tests.tiny_models import make_tiny_ruclip
 
 

@@ -15,8 +15,10 @@ from captioning.encoder_decoder import EncoderDecoderCaptioner, load
 from captioning.neural import GenerationOptions, NeuralModelError, russian_errors
 from captioning.registry import Registry
 from captioning.template import compose_listing
+from core.device import DeviceError
+from core.models import ModelStore
+from core.settings import PROJECT_ROOT, Settings
 from masking.types import MaskedListing
-from pipeline.settings import PROJECT_ROOT, Settings
 from tests.neural_fixtures import build_vit_gpt2, random_photos, read_manifest
 
 NAME = "tiny-vit-gpt2"
@@ -91,7 +93,7 @@ def test_confidence_is_mean_probability_of_generated_tokens(
     checkpoints: Path, photos: list[Image.Image], beams: int
 ) -> None:
     manifest = read_manifest(checkpoints / NAME) | {"generation": {"max_new_tokens": 8, "num_beams": beams}}
-    captioner = load(checkpoints / NAME, manifest, Settings(device="cpu"))
+    captioner = load(checkpoints / NAME, manifest, ModelStore(Settings(device="cpu")))
     caption = captioner.caption(photos[2])
     ids = captioner.tokenizer(caption.text, add_special_tokens=False)["input_ids"]
     start = captioner.model.config.decoder_start_token_id
@@ -111,7 +113,7 @@ def test_missing_weights_name_files_and_download_command(checkpoints: Path, tmp_
     (folder / "model.safetensors").unlink()
     (folder / "preprocessor_config.json").unlink()
     with pytest.raises(NeuralModelError, match="не хватает файлов") as error:
-        load(folder, read_manifest(folder), Settings(device="cpu"))
+        load(folder, read_manifest(folder), ModelStore(Settings(device="cpu")))
     assert "веса модели" in str(error.value) and "preprocessor_config.json" in str(error.value)
     assert f"python -m pipeline download {NAME}" in str(error.value)
 
@@ -119,11 +121,11 @@ def test_missing_weights_name_files_and_download_command(checkpoints: Path, tmp_
 def test_wrong_kind_and_wrong_architecture_are_refused(checkpoints: Path, tmp_path: Path) -> None:
     folder = _copy(checkpoints, tmp_path)
     with pytest.raises(NeuralModelError, match="«vlm»"):
-        load(folder, read_manifest(folder) | {"kind": "vlm"}, Settings(device="cpu"))
+        load(folder, read_manifest(folder) | {"kind": "vlm"}, ModelStore(Settings(device="cpu")))
     config = json.loads((folder / "config.json").read_text())
     (folder / "config.json").write_text(json.dumps(config | {"model_type": "gpt2"}))
     with pytest.raises(NeuralModelError, match="типа «gpt2»"):
-        load(folder, read_manifest(folder), Settings(device="cpu"))
+        load(folder, read_manifest(folder), ModelStore(Settings(device="cpu")))
 
 
 @pytest.mark.parametrize(
@@ -172,8 +174,8 @@ def test_out_of_memory_becomes_russian_advice() -> None:
 
 
 def test_unknown_device_setting_is_refused(checkpoints: Path) -> None:
-    with pytest.raises(NeuralModelError, match="LISTING_DEVICE=tpu"):
-        load(checkpoints / NAME, read_manifest(checkpoints / NAME), Settings(device="tpu"))
+    with pytest.raises(DeviceError, match="LISTING_DEVICE=tpu"):
+        load(checkpoints / NAME, read_manifest(checkpoints / NAME), ModelStore(Settings(device="tpu")))
 
 
 def test_low_confidence_warns_the_seller(captioner: EncoderDecoderCaptioner, photos: list) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 import huggingface_hub.constants
 import pytest
 
-from pipeline.hub import KNOWN_MODELS, DownloadError, download, download_main, is_present, list_lines
-from pipeline.settings import Settings
+from core.catalogue import KNOWN_MODELS, is_present
+from core.settings import Settings
+from pipeline.downloader import DownloadError, download, download_main, list_lines
 from tests.fake_hub import BERT_FILES, CAPTION_FILES, COMMIT, FakeHub, free_port
 
 

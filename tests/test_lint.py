@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from pipeline.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 
 def test_ruff_check_is_clean() -> None:

@@ -8,12 +8,12 @@ import pytest
 import torch
 from PIL import Image
 
+from core.listing import Photo
+from core.models import ModelStore
+from core.settings import Settings
 from moderation.config import ModerationConfig
-from moderation.consistency import check_consistency, match_checks, rank_text
-from pipeline.listing import Photo
-from pipeline.settings import Settings
-from scoring.embeddings import PhotoEmbeddings
-from scoring.ruclip import load_ruclip
+from moderation.consistency import photo_check, photo_matches, rank_text, text_check, text_matches
+from ruclip_port import PhotoEmbeddings, load_ruclip
 from tests.tiny_models import make_tiny_ruclip
 
 PROMPTS = ("обувь", "сумка", "мебель", "кошка")
@@ -36,6 +36,17 @@ PROMPT_EMB = torch.stack([_unit(*([0] * (i + 1) + [1])) for i in range(len(PROMP
 ON_TOPIC = _unit(1, 0.2, 0.1)  # the text is its nearest candidate
 SHOE_LIKE = _unit(0.5, 1.0)  # "обувь" beats the text, the text is second
 FURNITURE = _unit(0, 0, 0.3, 1.0, 0.6)  # text last: мебель, кошка, сумка all beat it
+
+
+def match_checks(photos: list[Photo], matches: list, config: ModerationConfig) -> list:
+    """Both registered checks' verdicts from given matches: one per photo, then the text's."""
+    per_photo = [photo_check(p, m, config) for p, m in zip(photos, matches, strict=True)]
+    return [*per_photo, text_check(photos, matches, config)]
+
+
+def check_consistency(photos: list[Photo], text: str, embeddings, config: ModerationConfig) -> list:
+    """What the moderate stage runs for photo ↔ text: the photo checks, then the text check."""
+    return photo_matches(photos, text, embeddings, config) + text_matches(photos, text, embeddings, config)
 
 
 def test_rank_is_one_plus_the_prompts_strictly_more_similar_than_the_text() -> None:
@@ -110,7 +121,7 @@ def tiny_ruclip_settings(tmp_path: Path) -> Settings:
 
 
 def test_wiring_with_a_tiny_ruclip_ranks_the_real_embeddings(tiny_ruclip_settings: Settings) -> None:
-    model = load_ruclip(tiny_ruclip_settings)
+    model = load_ruclip(ModelStore(tiny_ruclip_settings))
     assert model is not None
     photos = _photos(3)
     text = "Продаю красное платье из хлопка, размер 44"
@@ -137,7 +148,7 @@ def test_wiring_with_a_tiny_ruclip_ranks_the_real_embeddings(tiny_ruclip_setting
 def test_category_prompts_are_encoded_once_per_model(
     tiny_ruclip_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = load_ruclip(tiny_ruclip_settings)
+    model = load_ruclip(ModelStore(tiny_ruclip_settings))
     encoded: list[list[str]] = []
     real_encode = model.encode_texts
 

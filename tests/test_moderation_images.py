@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from core.listing import Photo
+from core.models import ModelStore
+from core.settings import Settings
 from moderation.config import EXPLICIT_LABELS_RU, ModerationConfig
 from moderation.images import (
     NUDENET_LABELS,
@@ -18,7 +21,6 @@ from moderation.images import (
     nudenet_session,
     photo_check,
 )
-from pipeline.listing import Photo
 
 CONFIG = ModerationConfig()
 HARMLESS = [label for label in NUDENET_LABELS if label not in EXPLICIT_LABELS_RU]
@@ -98,7 +100,7 @@ def test_decode_maps_boxes_to_original_pixels_and_suppresses_duplicates() -> Non
 def test_every_shared_photo_passes(shared_photos: Path) -> None:
     paths = sorted(shared_photos.rglob("*.jpg"))
     assert len(paths) > 300
-    checks = check_photos([_load(p, i) for i, p in enumerate(paths, 1)], CONFIG)
+    checks = check_photos([_load(p, i) for i, p in enumerate(paths, 1)], ModelStore(Settings()), CONFIG)
     assert len(checks) == len(paths)
     rejected = [(paths[c.photo - 1].name, c.details["detections"]) for c in checks if c.verdict != "pass"]
     assert rejected == []
@@ -111,7 +113,8 @@ def test_real_session_output_with_an_explicit_box_rejects_that_photo(
     """End to end: only the ONNX session's output is replaced; preprocessing, decoding and verdict run."""
     paths = sorted((shared_photos / "clothing" / "dress").glob("*.jpg"))[:3]
     photos = [_load(p, i) for i, p in enumerate(paths, 1)]
-    session = nudenet_session(str(bundled_model_path()))
+    models = ModelStore(Settings())
+    session = models.load(bundled_model_path(), nudenet_session)  # the instance check_photos will use
     real_run = session.run
     batches = []
 
@@ -125,7 +128,7 @@ def test_real_session_output_with_an_explicit_box_rejects_that_photo(
         return [output]
 
     monkeypatch.setattr(session, "run", run_with_explicit_second_image)
-    checks = check_photos(photos, CONFIG)
+    checks = check_photos(photos, models, CONFIG)
     assert batches == [(3, 3, 320, 320)]  # one batched run for the listing
     assert [c.verdict for c in checks] == ["pass", "reject", "pass"]
     assert f"Фото 2 ({paths[1].name})" in checks[1].reason_ru
@@ -134,4 +137,4 @@ def test_real_session_output_with_an_explicit_box_rejects_that_photo(
 
 
 def test_no_photos_no_checks() -> None:
-    assert check_photos([], CONFIG) == []
+    assert check_photos([], ModelStore(Settings()), CONFIG) == []

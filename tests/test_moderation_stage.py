@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageOps
 
+from core.listing import Photo
+from core.models import ModelStore
+from core.settings import Settings
 from moderation import Check, ModerationConfig, ModerationReport, moderate
-from pipeline.listing import Photo
-from pipeline.settings import Settings
-from scoring.embeddings import PhotoEmbeddings
-from scoring.ruclip import load_ruclip
+from ruclip_port import PhotoEmbeddings, load_ruclip
 from tests.tiny_models import make_tiny_ruclip
 
 CLEAN_TEXT = "Категория: Одежда\nРазмер: 44\nПлатье льняное, летнее, почти новое. Цена 2 500 ₽."
@@ -27,10 +27,15 @@ def photos(shared_photos: Path) -> list[Photo]:
     ]
 
 
+@pytest.fixture
+def no_models(empty_models_settings: Settings) -> ModelStore:
+    return ModelStore(empty_models_settings)
+
+
 def test_clean_listing_passes_with_every_check_listed(
-    photos: list[Photo], empty_models_settings: Settings
+    photos: list[Photo], no_models: ModelStore
 ) -> None:
-    report = moderate(photos, CLEAN_TEXT, None, empty_models_settings)
+    report = moderate(photos, CLEAN_TEXT, None, no_models)
     assert not report.rejected
     assert report.reasons == []
     names = [(c.name, c.photo) for c in report.checks]
@@ -48,8 +53,8 @@ def test_clean_listing_passes_with_every_check_listed(
     assert all(c.seconds > 0 for c in report.checks if c.name == "nudity")
 
 
-def test_report_is_json_ready(photos: list[Photo], empty_models_settings: Settings) -> None:
-    report = moderate(photos, CLEAN_TEXT + " Звоните 8 (999) 123-45-67", None, empty_models_settings)
+def test_report_is_json_ready(photos: list[Photo], no_models: ModelStore) -> None:
+    report = moderate(photos, CLEAN_TEXT + " Звоните 8 (999) 123-45-67", None, no_models)
     dicts = json.loads(json.dumps(report.to_dicts(), ensure_ascii=False))
     assert len(dicts) == len(report.checks)
     contacts = next(d for d in dicts if d["name"] == "contacts")
@@ -58,15 +63,15 @@ def test_report_is_json_ready(photos: list[Photo], empty_models_settings: Settin
     assert set(dicts[0]) == {"name", "verdict", "score", "reason_ru", "details", "seconds", "photo"}
 
 
-def test_obscene_text_rejects_naming_the_word(photos: list[Photo], empty_models_settings: Settings) -> None:
-    report = moderate(photos, CLEAN_TEXT + " Х*йня, а не платье", None, empty_models_settings)
+def test_obscene_text_rejects_naming_the_word(photos: list[Photo], no_models: ModelStore) -> None:
+    report = moderate(photos, CLEAN_TEXT + " Х*йня, а не платье", None, no_models)
     assert report.rejected
     assert report.reasons == ["Текст содержит нецензурную лексику: «Х*йня»"]
 
 
-def test_contacts_can_be_a_warning(photos: list[Photo], empty_models_settings: Settings) -> None:
+def test_contacts_can_be_a_warning(photos: list[Photo], no_models: ModelStore) -> None:
     config = ModerationConfig(contacts_verdict="warn")
-    report = moderate(photos, CLEAN_TEXT + " Пишите в телегу", None, empty_models_settings, config)
+    report = moderate(photos, CLEAN_TEXT + " Пишите в телегу", None, no_models, config)
     assert not report.rejected
     assert any("«Пишите в телегу»" in w for w in report.warnings)
 
@@ -90,8 +95,9 @@ def test_report_verdict_logic() -> None:
 def test_with_ruclip_the_photo_text_checks_run(photos: list[Photo], tmp_path: Path) -> None:
     settings = Settings(models_dir=tmp_path / "models", device="cpu")
     make_tiny_ruclip(settings.models_dir / "ruclip-vit-base-patch32-384")
-    embeddings = PhotoEmbeddings(load_ruclip(settings), [p.image for p in photos])
-    report = moderate(photos, CLEAN_TEXT, embeddings, settings)
+    models = ModelStore(settings)
+    embeddings = PhotoEmbeddings(load_ruclip(models), [p.image for p in photos])
+    report = moderate(photos, CLEAN_TEXT, embeddings, models)
     matching = [c for c in report.checks if c.name in ("photo_text_match", "text_photos_match")]
     assert [(c.name, c.photo) for c in matching] == [
         ("photo_text_match", 1),

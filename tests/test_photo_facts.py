@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageEnhance, ImageFilter
 
-from captioning.photo_facts import COLOURS, MULTI, dominant_colour, item_colour, name_pixels, quality_hints
+from photos.facts import COLOURS, MULTI, dominant_colour, item_colour, name_pixels, quality_hints
 
 LABELS = Path(__file__).parent / "data" / "colour_labels.csv"
 

@@ -15,15 +15,15 @@ import torch
 from PIL import Image, ImageDraw
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
-from captioning import evaluate as evaluation
-from captioning import train
 from captioning.prefix import PrefixCaptioner, PrefixConfig, special_tokens
-from captioning.prefix_data import mask_target, prepare, read_rows
 from captioning.registry import Registry
+from core.settings import Settings
 from masking import mask, restore
-from pipeline.settings import Settings
 from tests.neural_fixtures import train_bpe
 from tests.tiny_models import make_tiny_ruclip
+from tools import evaluate as evaluation
+from tools import train
+from tools.prefix_data import mask_target, prepare, read_rows
 
 DECODER = "tiny-gpt2"
 VISION = "ruclip-vit-base-patch32-384"
@@ -329,7 +329,7 @@ def test_pipeline_runs_a_listing_through_the_trained_checkpoint(
 ) -> None:
     """With the base models given by path, the checkpoint runs where the models folder is empty (the
     random tiny ruCLIP would fail the photo↔text moderation check)."""
-    from pipeline.listing import Listing
+    from core.listing import Listing
     from pipeline.runner import Pipeline
 
     copy = Path(shutil.copytree(trained, tmp_path / "checkpoints" / "by-path"))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import PROJECT_ROOT, Settings
 from pipeline import Pipeline, Result
 from pipeline.cases import Case, check, list_cases, load_case, present_models
-from pipeline.settings import PROJECT_ROOT, Settings
 from test_cases.make_images import IMAGES, make_images
 
 SETTINGS = Settings.from_env()

@@ -15,8 +15,9 @@ from captioning.registry import (
     UnknownCheckpointError,
 )
 from captioning.template import TemplateCaptioner
+from core.models import ModelStore
+from core.settings import PROJECT_ROOT, Settings
 from masking.types import MaskedListing
-from pipeline.settings import PROJECT_ROOT, Settings
 
 TEMPLATE = {"kind": "template", "title": "Шаблон", "images": "multi", "routes": ["text", "single", "multi"]}
 
@@ -181,7 +182,7 @@ def test_a_new_kind_is_one_table_entry(root: Path, monkeypatch: pytest.MonkeyPat
         def generate(self, masked: MaskedListing, diversity: str, images: list) -> Generation:
             return Generation(masked.text, tokens=1)
 
-    def load_echo(folder: Path, manifest: dict, settings: Settings) -> Echo:
+    def load_echo(folder: Path, manifest: dict, models: ModelStore) -> Echo:
         calls.append(folder)
         assert manifest["generation"] == {"depth": 2}
         return Echo()

@@ -9,9 +9,11 @@ import pytest
 import torch
 from PIL import Image
 
-from pipeline.settings import Settings
-from scoring.ruclip import RUCLIP_MODEL, RuCLIP, load_ruclip
-from scoring.ruclip.model import RuCLIPConfig, RuCLIPModel
+from core.catalogue import RUCLIP_MODEL
+from core.models import ModelStore
+from core.settings import Settings
+from ruclip_port import RuCLIP, load_ruclip
+from ruclip_port.model import RuCLIPConfig, RuCLIPModel
 from tests.tiny_models import HUB_B32_384, make_tiny_ruclip
 
 
@@ -186,16 +188,18 @@ def test_real_photos_are_embedded(tiny: RuCLIP, shared_photos: Path) -> None:
 
 
 def test_loader_returns_none_when_the_model_is_missing(empty_models_settings: Settings) -> None:
-    assert load_ruclip(empty_models_settings) is None
+    assert load_ruclip(ModelStore(empty_models_settings)) is None
 
 
 def test_loader_loads_once_per_folder(tmp_path: Path) -> None:
     make_tiny_ruclip(tmp_path / "a" / RUCLIP_MODEL)
     make_tiny_ruclip(tmp_path / "b" / RUCLIP_MODEL, seed=1)
-    first = load_ruclip(Settings(models_dir=tmp_path / "a", device="cpu"))
+    store = ModelStore(Settings(models_dir=tmp_path / "a", device="cpu"))
+    first = load_ruclip(store)
     assert isinstance(first, RuCLIP)
-    assert load_ruclip(Settings(models_dir=tmp_path / "a", device="cpu")) is first
-    other = load_ruclip(Settings(models_dir=tmp_path / "b", device="cpu"))
+    assert load_ruclip(store) is first
+    assert store.loaded() == [(tmp_path.resolve() / "a" / RUCLIP_MODEL, store.loaded()[0][1])]
+    other = load_ruclip(ModelStore(Settings(models_dir=tmp_path / "b", device="cpu")))
     assert other is not first and other is not None
     assert not torch.equal(other.encode_texts(["платье"]), first.encode_texts(["платье"]))
 

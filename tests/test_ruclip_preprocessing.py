@@ -9,8 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from pipeline.validation import upright_rgb
-from scoring.ruclip.preprocessing import CLIP_MEAN, CLIP_STD, ImagePreprocessor
+from photos import upright_rgb
+from ruclip_port.preprocessing import CLIP_MEAN, CLIP_STD, ImagePreprocessor
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 

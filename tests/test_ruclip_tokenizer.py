@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.ruclip.chunks import text_chunks
-from scoring.ruclip.tokenizer import BPETokenizer, RuCLIPTokenizer, SpecialIds
+from ruclip_port.chunks import text_chunks
+from ruclip_port.tokenizer import BPETokenizer, RuCLIPTokenizer, SpecialIds
 
 # youtokentome needs a build without isolation, so plain `pip install -r requirements-dev.txt` can't
 # bring it; .ci/run installs it (and fails on any skip). Locally:

@@ -8,11 +8,13 @@ import pytest
 import torch
 from PIL import Image
 
-from pipeline.settings import Settings
-from scoring import best_photo_index, compute_scores
-from scoring.embeddings import PhotoEmbeddings
-from scoring.report import CLIP_SCORES, ONE_PHOTO, seller_input
-from scoring.ruclip import RUCLIP_MODEL, RuCLIP, load_ruclip
+from core.catalogue import RUCLIP_MODEL
+from core.listing import seller_input
+from core.models import ModelStore
+from core.settings import Settings
+from ruclip_port import PhotoEmbeddings, RuCLIP, best_photo_index, load_ruclip
+from scoring import compute_scores
+from scoring.report import CLIP_SCORES, ONE_PHOTO
 from tests.tiny_models import make_tiny_ruclip
 
 GENERATED = "Красная кофейная чашка с блюдцем из фарфора."
@@ -28,10 +30,20 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def model(settings: Settings) -> RuCLIP:
-    loaded = load_ruclip(settings)
+def models(settings: Settings) -> ModelStore:
+    return ModelStore(settings)
+
+
+@pytest.fixture(scope="module")
+def model(models: ModelStore) -> RuCLIP:
+    loaded = load_ruclip(models)
     assert loaded is not None
     return loaded
+
+
+@pytest.fixture
+def no_models(empty_models_settings: Settings) -> ModelStore:
+    return ModelStore(empty_models_settings)
 
 
 @pytest.fixture
@@ -47,11 +59,11 @@ def _cosines(model: RuCLIP, text: str, photos: list[Image.Image]) -> torch.Tenso
 
 
 def test_scores_match_the_model_and_photos_are_encoded_once(
-    model: RuCLIP, settings: Settings, photos: list[Image.Image]
+    model: RuCLIP, models: ModelStore, photos: list[Image.Image]
 ) -> None:
     embeddings = PhotoEmbeddings(model, photos)
     best = best_photo_index(embeddings, GENERATED)
-    scores = compute_scores(GENERATED, ATTRIBUTES, SELLER_TEXT, embeddings, settings)
+    scores = compute_scores(GENERATED, ATTRIBUTES, SELLER_TEXT, embeddings, models)
     assert embeddings.image_encode_calls == 1
     direct = _cosines(model, GENERATED, photos)
     assert scores["clip_text_photo_mean"] == pytest.approx(float(direct.mean()), abs=1e-4)
@@ -62,10 +74,10 @@ def test_scores_match_the_model_and_photos_are_encoded_once(
     assert not set(CLIP_SCORES) & set(scores["unavailable"])
 
 
-def test_photo_pairs_show_duplicates(model: RuCLIP, settings: Settings, photos: list[Image.Image]) -> None:
-    distinct = compute_scores(GENERATED, ATTRIBUTES, "", PhotoEmbeddings(model, photos), settings)
+def test_photo_pairs_show_duplicates(model: RuCLIP, models: ModelStore, photos: list[Image.Image]) -> None:
+    distinct = compute_scores(GENERATED, ATTRIBUTES, "", PhotoEmbeddings(model, photos), models)
     duplicated = compute_scores(
-        GENERATED, ATTRIBUTES, "", PhotoEmbeddings(model, [*photos, photos[0]]), settings
+        GENERATED, ATTRIBUTES, "", PhotoEmbeddings(model, [*photos, photos[0]]), models
     )
     vectors = model.encode_images(photos)
     pairs = [float(vectors[i] @ vectors[j]) for i, j in ((0, 1), (0, 2), (1, 2))]
@@ -84,31 +96,31 @@ def test_best_photo_follows_the_text(model: RuCLIP, photos: list[Image.Image]) -
     assert embeddings.image_encode_calls == 1
 
 
-def test_one_photo_has_no_pair_scores(model: RuCLIP, settings: Settings, photos: list[Image.Image]) -> None:
-    scores = compute_scores(GENERATED, ATTRIBUTES, SELLER_TEXT, PhotoEmbeddings(model, photos[:1]), settings)
+def test_one_photo_has_no_pair_scores(model: RuCLIP, models: ModelStore, photos: list[Image.Image]) -> None:
+    scores = compute_scores(GENERATED, ATTRIBUTES, SELLER_TEXT, PhotoEmbeddings(model, photos[:1]), models)
     assert scores["clip_text_photo_mean"] == scores["clip_text_photo_max"]
     assert scores["clip_photo_photo_mean"] is None and scores["clip_photo_photo_max"] is None
     assert scores["unavailable"]["clip_photo_photo_max"] == ONE_PHOTO
 
 
 def test_missing_ruclip_gives_none_and_the_download_command(
-    empty_models_settings: Settings, photos: list[Image.Image]
+    no_models: ModelStore, photos: list[Image.Image]
 ) -> None:
-    embeddings = PhotoEmbeddings(load_ruclip(empty_models_settings), photos)
-    scores = compute_scores(GENERATED, ATTRIBUTES, SELLER_TEXT, embeddings, empty_models_settings)
+    embeddings = PhotoEmbeddings(load_ruclip(no_models), photos)
+    scores = compute_scores(GENERATED, ATTRIBUTES, SELLER_TEXT, embeddings, no_models)
     for name in CLIP_SCORES:
         assert scores[name] is None
         assert f"python -m pipeline download {RUCLIP_MODEL}" in scores["unavailable"][name]
     assert best_photo_index(embeddings, GENERATED) is None
     assert (
-        compute_scores(GENERATED, ATTRIBUTES, "", None, empty_models_settings)["clip_text_photo_max"] is None
+        compute_scores(GENERATED, ATTRIBUTES, "", None, no_models)["clip_text_photo_max"] is None
     )
 
 
 def test_empty_text_has_no_text_score_but_keeps_photo_pairs(
-    model: RuCLIP, settings: Settings, photos: list[Image.Image]
+    model: RuCLIP, models: ModelStore, photos: list[Image.Image]
 ) -> None:
-    scores = compute_scores("  ", ATTRIBUTES, SELLER_TEXT, PhotoEmbeddings(model, photos), settings)
+    scores = compute_scores("  ", ATTRIBUTES, SELLER_TEXT, PhotoEmbeddings(model, photos), models)
     assert scores["clip_text_photo_mean"] is None
     assert scores["unavailable"]["clip_text_photo_mean"] == "недоступно: описание пустое"
     assert scores["clip_photo_photo_mean"] is not None

@@ -15,8 +15,9 @@ from razdel import sentenize
 from captioning.base import Generation
 from captioning.registry import Registry
 from captioning.template import TemplateCaptioner, compose_listing
+from core.settings import PROJECT_ROOT, Settings
+from masking.tokens import TOKEN, find_tokens
 from masking.types import MaskedListing
-from pipeline.settings import PROJECT_ROOT, Settings
 
 COLOUR_STEMS = (
     "черн",
@@ -37,7 +38,6 @@ COLOUR_STEMS = (
     "фиолетов",
     "разноцвет",
 )
-TOKEN_RE = re.compile(r"<[A-Z_0-9]+>")
 
 
 def listing(attributes: dict[str, str], text: str = "") -> MaskedListing:
@@ -86,10 +86,10 @@ def test_full_listing_reads_naturally_and_keeps_tokens() -> None:
     )
     assert 150 <= len(text) <= 600
     assert 2 <= len(sentences(text)) <= 5
-    assert set(TOKEN_RE.findall(text)) == {"<SIZE>", "<PRICE>", "<PRICE_2>"}
+    assert set(find_tokens(text)) == {"<SIZE>", "<PRICE>", "<PRICE_2>"}
     assert "Zara" in text and "полиэстер" in text and "Торг уместен." in text
     assert "красн" in text.lower()
-    assert not re.search(r"\d", TOKEN_RE.sub("", text))
+    assert not re.search(r"\d", TOKEN.sub("", text))
 
 
 @pytest.mark.parametrize("condition", ["Новый", "новое", "Новая с биркой"])
@@ -229,13 +229,13 @@ def test_long_seller_text_is_cut_at_sentence_boundaries() -> None:
 def test_never_states_what_was_not_given(attributes: dict[str, str], text: str, diversity: str) -> None:
     out = compose_listing(listing(attributes, text), diversity, [])
     given_text = " ".join([*attributes.values(), *attributes.keys(), text]).lower()
-    assert not re.search(r"\d", TOKEN_RE.sub("", out))
-    assert set(TOKEN_RE.findall(out)) <= set(TOKEN_RE.findall(given_text.upper()))
+    assert not re.search(r"\d", TOKEN.sub("", out))
+    assert set(find_tokens(out)) <= set(find_tokens(given_text.upper()))
     for stem in COLOUR_STEMS:
         if stem in out.lower():
             assert stem in given_text
     latin = re.compile(r"[A-Za-z]{2,}")
-    assert set(latin.findall(TOKEN_RE.sub("", out))) <= set(latin.findall(" ".join(attributes.values())))
+    assert set(latin.findall(TOKEN.sub("", out))) <= set(latin.findall(" ".join(attributes.values())))
     assert 1 <= len(sentences(out)) <= 5 and len(out) <= 600
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from pipeline.listing import Listing
-from pipeline.settings import Limits
-from pipeline.validation import EMPTY_LISTING_MESSAGE, ValidationError, load_image, to_rgb, validate
+from core.listing import Listing
+from core.settings import Limits
+from photos import to_rgb
+from validation import EMPTY_LISTING_MESSAGE, ValidationError, load_image, validate
 
 
 def _save(image: Image.Image, path: Path, **params: object) -> Path:

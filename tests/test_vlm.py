@@ -13,8 +13,9 @@ from PIL import Image
 from captioning.neural import NeuralModelError
 from captioning.registry import Registry
 from captioning.vlm import VlmCaptioner, build_prompt, fit_photos, load
+from core.models import ModelStore
+from core.settings import Settings
 from masking.types import MaskedListing
-from pipeline.settings import Settings
 from tests.neural_fixtures import add_lora, build_qwen2_vl, random_photos, read_manifest
 
 NAME = "tiny-qwen2-vl"
@@ -121,7 +122,7 @@ def test_lora_adapter_is_applied_on_load(checkpoints: Path, captioner: VlmCaptio
                                          photos: list[Image.Image]) -> None:
     folder = Path(shutil.copytree(checkpoints / NAME, tmp_path / "with-lora"))
     add_lora(folder)
-    adapted = load(folder, read_manifest(folder), Settings(device="cpu"))
+    adapted = load(folder, read_manifest(folder), ModelStore(Settings(device="cpu")))
     assert adapted.model._hf_peft_config_loaded
     diff = (_last_logits(adapted, photos[:1]) - _last_logits(captioner, photos[:1])).abs().max()
     assert diff > 1e-3
@@ -130,7 +131,7 @@ def test_lora_adapter_is_applied_on_load(checkpoints: Path, captioner: VlmCaptio
 
 def test_bfloat16_from_manifest_runs_on_cpu(checkpoints: Path, photos: list[Image.Image]) -> None:
     manifest = read_manifest(checkpoints / NAME) | {"generation": {"max_new_tokens": 4, "dtype": "bfloat16"}}
-    model = load(checkpoints / NAME, manifest, Settings(device="cpu"))
+    model = load(checkpoints / NAME, manifest, ModelStore(Settings(device="cpu")))
     assert model.model.dtype == torch.bfloat16
     assert model.generate(MASKED, "<SINGLE>", photos[:2]).tokens > 0
 
@@ -139,13 +140,13 @@ def test_folder_problems_get_russian_errors(checkpoints: Path, tmp_path: Path) -
     folder = Path(shutil.copytree(checkpoints / NAME, tmp_path / NAME))
     (folder / "chat_template.json").unlink()
     with pytest.raises(NeuralModelError, match="нет шаблона чата"):
-        load(folder, read_manifest(folder), Settings(device="cpu"))
+        load(folder, read_manifest(folder), ModelStore(Settings(device="cpu")))
     with pytest.raises(NeuralModelError, match="«encoder-decoder»"):
-        load(folder, read_manifest(folder) | {"kind": "encoder-decoder"}, Settings(device="cpu"))
+        load(folder, read_manifest(folder) | {"kind": "encoder-decoder"}, ModelStore(Settings(device="cpu")))
     config = json.loads((folder / "config.json").read_text())
     (folder / "config.json").write_text(json.dumps(config | {"model_type": "llava"}))
     with pytest.raises(NeuralModelError, match="типа «llava»"):
-        load(folder, read_manifest(folder), Settings(device="cpu"))
+        load(folder, read_manifest(folder), ModelStore(Settings(device="cpu")))
     (folder / "tokenizer.json").unlink()
     with pytest.raises(NeuralModelError, match=r"tokenizer\.json"):
-        load(folder, read_manifest(folder), Settings(device="cpu"))
+        load(folder, read_manifest(folder), ModelStore(Settings(device="cpu")))

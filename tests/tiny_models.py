@@ -13,10 +13,10 @@ from pathlib import Path
 
 import torch
 
-from scoring.ruclip.model import RuCLIPConfig, RuCLIPModel
-from scoring.ruclip.preprocessing import ImagePreprocessor
-from scoring.ruclip.ruclip import RuCLIP
-from scoring.ruclip.tokenizer import SPACE_TOKEN, BPETokenizer, RuCLIPTokenizer, SpecialIds
+from ruclip_port.model import RuCLIPConfig, RuCLIPModel
+from ruclip_port.preprocessing import ImagePreprocessor
+from ruclip_port.ruclip import RuCLIP
+from ruclip_port.tokenizer import SPACE_TOKEN, BPETokenizer, RuCLIPTokenizer, SpecialIds
 
 RUSSIAN_CORPUS = (
     "Продаю красное платье из хлопка, размер 44, почти новое. "

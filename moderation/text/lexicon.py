@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Sequence
 
+from core.morphology import morph
 from moderation.report import Check
 from moderation.text.normalize import (
     Span,
@@ -16,7 +17,6 @@ from moderation.text.normalize import (
     outermost,
     transliterate,
 )
-from pipeline.morphology import morph
 
 CHECK_NAME = "obscenity"
 

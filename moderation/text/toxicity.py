@@ -5,42 +5,40 @@ toxicity = 1 − p(non-toxic) · (1 − p(dangerous)), scored per sentence; the 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from core.catalogue import TOXICITY_MODEL, download_command, is_present, missing_message, model_dir
+from core.models import ModelStore
 from moderation.config import ModerationConfig
 from moderation.report import Check
-from pipeline import hub
-from pipeline.device import resolve_device
-from pipeline.settings import Settings
 
 CHECK_NAME = "toxicity"
-MODEL_NAME = "rubert-tiny-toxicity"
 LABELS = ("non-toxic", "insult", "obscenity", "threat", "dangerous")
+Classifier = tuple[Any, Any]  # (tokenizer, sequence classification model)
 
 
-@functools.lru_cache(maxsize=2)
-def load_classifier(folder: str, device: str) -> tuple[Any, Any]:
-    """Tokenizer and sequence classifier from a local folder, loaded once per folder and device."""
+def load_classifier(folder: Path, device: str) -> Classifier:
+    """Tokenizer and sequence classifier from a local folder (through the model store: once per folder)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True)
     missing = set(LABELS) - set(model.config.id2label.values())
     if missing:
-        raise ValueError(f"{folder}: classifier lacks labels {sorted(missing)}")
+        raise ValueError(f"the classifier lacks the labels {sorted(missing)}")
     return tokenizer, model.to(device).eval()
 
 
 def label_probabilities(
-    texts: Sequence[str], folder: Path, config: ModerationConfig, device: str
+    texts: Sequence[str], classifier: Classifier, config: ModerationConfig
 ) -> list[dict[str, float]]:
     """Sigmoid probability of every label, per text."""
     import torch
 
-    tokenizer, model = load_classifier(str(folder), device)
+    tokenizer, model = classifier
+    device = model.device
     names = [model.config.id2label[i] for i in range(model.config.num_labels)]
     result: list[dict[str, float]] = []
     for start in range(0, len(texts), config.toxicity_batch_size):
@@ -66,27 +64,19 @@ def sentences(text: str) -> list[str]:
     return [s.text for s in sentenize(text) if s.text.strip()]
 
 
-def _unavailable(reason: str) -> Check:
-    return Check(CHECK_NAME, "unavailable", None, reason, {"download": hub.download_command(MODEL_NAME)})
+def check_toxicity(text: str, models: ModelStore, config: ModerationConfig) -> Check:
+    """Toxicity of the worst sentence: reject or warn above the thresholds; unavailable without the model.
 
-
-def check_toxicity(text: str, settings: Settings, config: ModerationConfig) -> Check:
-    """Toxicity of the worst sentence: reject or warn above the thresholds; unavailable without the model."""
-    if not hub.is_present(MODEL_NAME, settings):
-        return _unavailable(hub.missing_message(MODEL_NAME))
+    A model folder that is there but broken raises ModelLoadError (from the store), naming the folder.
+    """
+    if not is_present(TOXICITY_MODEL, models.settings):
+        details = {"download": download_command(TOXICITY_MODEL)}
+        return Check(CHECK_NAME, "unavailable", None, missing_message(TOXICITY_MODEL), details)
     parts = sentences(text)
     if not parts:
         return Check(CHECK_NAME, "pass", None, "", {"sentences": 0})
-    device = resolve_device(settings.device)
-    folder = hub.model_dir(MODEL_NAME, settings)
-    try:
-        probs = label_probabilities(parts, folder, config, device)
-    except (OSError, ValueError) as error:
-        cause = (str(error).splitlines() or [type(error).__name__])[0][:200]
-        command = hub.download_command(MODEL_NAME)
-        return _unavailable(
-            f"недоступно: модель {MODEL_NAME} не загружается ({cause}) — выполните `{command}`"
-        )
+    classifier = models.load(model_dir(TOXICITY_MODEL, models.settings), load_classifier, TOXICITY_MODEL)
+    probs = label_probabilities(parts, classifier, config)
     scores = [toxicity(p) for p in probs]
     worst = max(range(len(parts)), key=scores.__getitem__)
     score = round(scores[worst], 4)

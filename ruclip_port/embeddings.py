@@ -6,30 +6,14 @@ When ruCLIP is not downloaded, `available` is False and every method returns Non
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import torch
 from PIL import Image
 
 if TYPE_CHECKING:
-    from scoring.ruclip import RuCLIP
-
-
-_PROMPT_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], torch.Tensor]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def prompt_embeddings(model: RuCLIP, prompts: Sequence[str]) -> torch.Tensor:
-    """Embeddings of fixed prompts (category lists, zero-shot prompts): encoded once per loaded model
-    and reused by every request, since they never change."""
-    key = tuple(prompts)
-    per_model = _PROMPT_CACHE.setdefault(model, {})
-    if key not in per_model:
-        per_model[key] = model.encode_texts(list(key)).float()
-    return per_model[key]
+    from ruclip_port.ruclip import RuCLIP
 
 
 class PhotoEmbeddings:
@@ -62,8 +46,8 @@ class PhotoEmbeddings:
         return self._image_embeddings
 
     def prompts(self, prompts: Sequence[str]) -> torch.Tensor | None:
-        """Unit-normalised embeddings of fixed prompts, shared across requests (see prompt_embeddings)."""
-        return None if self.model is None else prompt_embeddings(self.model, prompts)
+        """Unit-normalised embeddings of fixed prompts, shared across requests (RuCLIP.encode_prompts)."""
+        return None if self.model is None else self.model.encode_prompts(prompts)
 
     def texts(self, texts: Sequence[str]) -> torch.Tensor | None:
         """Unit-normalised text embeddings, shape (len(texts), dim), cached per string."""

@@ -10,10 +10,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from scoring.ruclip.chunks import text_chunks
-from scoring.ruclip.model import RuCLIPConfig, RuCLIPModel
-from scoring.ruclip.preprocessing import CLIP_MEAN, CLIP_STD, ImagePreprocessor, SquareMode
-from scoring.ruclip.tokenizer import BPETokenizer, RuCLIPTokenizer
+from ruclip_port.chunks import text_chunks
+from ruclip_port.model import RuCLIPConfig, RuCLIPModel
+from ruclip_port.preprocessing import CLIP_MEAN, CLIP_STD, ImagePreprocessor, SquareMode
+from ruclip_port.tokenizer import BPETokenizer, RuCLIPTokenizer
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "pytorch_model.bin"
@@ -40,6 +40,7 @@ class RuCLIP:
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
         self.preprocess = preprocess
+        self._prompts: dict[tuple[str, ...], torch.Tensor] = {}
 
     @classmethod
     def from_pretrained(
@@ -122,3 +123,11 @@ class RuCLIP:
         per_chunk = F.normalize(torch.cat(parts).float().cpu(), dim=-1)
         sums = torch.zeros(len(texts), self.embed_dim).index_add_(0, torch.tensor(owners), per_chunk)
         return F.normalize(sums, dim=-1)
+
+    def encode_prompts(self, prompts: Sequence[str]) -> torch.Tensor:
+        """Embeddings of fixed prompts (category lists, zero-shot prompts): encoded once per loaded
+        model and reused by every request, since they never change."""
+        key = tuple(prompts)
+        if key not in self._prompts:
+            self._prompts[key] = self.encode_texts(list(key)).float()
+        return self._prompts[key]

@@ -16,8 +16,8 @@ from functools import cache, lru_cache
 
 import razdel
 
-from pipeline import diversity_lexicon as lex
-from pipeline.morphology import morph
+import diversity.lexicon as lex
+from core.morphology import PAIRED_NOUNS, morph
 
 PREPOSITIONS = frozenset(
     ("для", "с", "со", "от", "под", "к", "без", "из", "на", "в", "во", "по", "у", "о", "об", "при", "за",
@@ -184,7 +184,7 @@ class _Reader:
             return
         if head.lemmas & lemmas_of(lex.COLLECTIVE_NOUNS):
             self.add("collective_head", f"«{head.text}» — несколько вещей")
-        elif head.pltm or head.lemmas & lemmas_of(lex.PAIRED_NOUNS):
+        elif head.pltm or head.lemmas & lemmas_of(PAIRED_NOUNS):
             self.add("paired_head", f"«{head.text}» — один предмет или одна пара")
         elif head.plural:
             self.add("plural_head", f"товар во множественном числе: «{head.text}»")
@@ -282,7 +282,7 @@ class _Reader:
         for i, w in enumerate(words):
             if w.lemma in sale or w.lemmas & sale:
                 noun = self._noun_after(words, i + 1)
-                if noun and noun.plural and not (noun.pltm or noun.lemmas & lemmas_of(lex.PAIRED_NOUNS)):
+                if noun and noun.plural and not (noun.pltm or noun.lemmas & lemmas_of(PAIRED_NOUNS)):
                     self.add("sale_plural", f"«{w.text} {noun.text}»")
 
     def _enumeration(self, words: list[Word]) -> None:

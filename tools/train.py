@@ -1,4 +1,4 @@
-"""`python -m captioning.train`: train a prefix captioner (mapper + LoRA) on a seller's JSONL listings.
+"""`python -m tools.train`: train a prefix captioner (mapper + LoRA) on a seller's JSONL listings.
 
 The vision tower and the decoder base stay frozen; the mapper, the LoRA adapter and the embedding rows
 of the added tokens are trained with AdamW, linear warmup and decay, gradient accumulation and bf16
@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from captioning.neural import NeuralModelError, choose_device
+from captioning.neural import NeuralModelError
 from captioning.prefix import (
     KIND,
     PrefixConfig,
@@ -37,7 +37,9 @@ from captioning.prefix import (
     save_parts,
     special_tokens,
 )
-from captioning.prefix_data import (
+from core.models import ModelStore
+from core.settings import Settings
+from tools.prefix_data import (
     BadRow,
     CachedTower,
     Example,
@@ -47,7 +49,6 @@ from captioning.prefix_data import (
     read_rows,
     tower_key,
 )
-from pipeline.settings import Settings
 
 TRAINING = "training"
 STATE_FILE = "state.pt"
@@ -144,7 +145,8 @@ class Trainer:
         self.output = Path(args.output)
         self.state_dir = self.output / TRAINING
         self.settings = Settings.from_env()
-        self.device = choose_device(self.settings)
+        self.models = ModelStore(self.settings)
+        self.device = torch.device(self.models.device)
         self.autocast = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
         self.position = Position()
         self._seed(args.seed)
@@ -222,12 +224,12 @@ class Trainer:
         from peft import LoraConfig, get_peft_model
         from transformers import AutoTokenizer
 
-        from scoring.ruclip import load_ruclip_from
+        from ruclip_port import load_ruclip_from
 
         args = self.args
         vision_folder = resolve_reference(args.vision, self.output, self.settings)
         decoder_folder = resolve_reference(args.decoder, self.output, self.settings)
-        self.tower = load_ruclip_from(vision_folder, self.device.type)
+        self.tower = load_ruclip_from(self.models, vision_folder)
         cache_root = Path(args.feature_cache) if args.feature_cache else default_cache()
         key = tower_key(vision_folder, extra=self.tower.preprocess.mode)
         # one cache folder; separate counters for labelling, training epochs and validation
@@ -441,7 +443,7 @@ def parse_args(argv: list[str] | None) -> tuple[TrainArgs, bool]:
     except `--stop-after`)."""
     defaults = TrainArgs(data="", output="", decoder="")
     parser = argparse.ArgumentParser(
-        prog="python -m captioning.train",
+        prog="python -m tools.train",
         description="Обучает многокадровую префиксную модель описаний (маппер + LoRA) на JSONL-файле.",
     )
     parser.add_argument("--data", help="JSONL с полями images, attributes, text, description")
@@ -512,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{'Готово' if done else 'Остановлено'}: шаг {position.step} из {trainer.total_steps}, "
         f"чекпойнт {trainer.output}"
-        + ("" if done else f" — продолжить: python -m captioning.train --output {trainer.output} --resume")
+        + ("" if done else f" — продолжить: python -m tools.train --output {trainer.output} --resume")
     )
     caches = (trainer.prepare_cache, trainer.cache, trainer.val_cache)
     hits, misses = sum(c.hits for c in caches), sum(c.misses for c in caches)

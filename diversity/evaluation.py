@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.diversity import SINGLE, VARIATIVE, Diversity, DiversityConfig, classify
+from core.listing import SINGLE, VARIATIVE
+from diversity.classifier import Diversity, DiversityConfig, classify
 
 LABELS = (SINGLE, VARIATIVE)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +20,13 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from safetensors.torch import load_file, save_file
 
-from captioning.base import DiversityLabel
+from core.listing import DiversityLabel
+from diversity import classify
 from masking import mask
-from masking.mask import token_name
+from masking.tokens import rename_tokens, token_kind, token_name
 from masking.types import MaskedListing
-from pipeline.diversity import classify
-from pipeline.validation import upright_rgb
-from scoring.embeddings import PhotoEmbeddings
-
-_TOKEN = re.compile(r"<([A-Z]+(?:_[A-Z]+)*)(?:_(\d+))?>")
+from photos import upright_rgb
+from ruclip_port import PhotoEmbeddings
 
 
 @dataclass(frozen=True)
@@ -135,8 +132,8 @@ def mask_target(masked: MaskedListing, attributes: dict[str, str], description: 
     used = set(masked.values)
     renamed: dict[str, str] = {}
     for token, value in own.values.items():
-        kind = _kind(token)
-        same_kind = [t for t in by_value.get(value.strip(), []) if _kind(t) == kind]
+        kind = token_kind(token)
+        same_kind = [t for t in by_value.get(value.strip(), []) if token_kind(t) == kind]
         candidates = same_kind or by_value.get(value.strip(), [])
         if candidates:
             renamed[token] = candidates[0]
@@ -146,12 +143,7 @@ def mask_target(masked: MaskedListing, attributes: dict[str, str], description: 
             n += 1
         used.add(fresh)
         renamed[token] = fresh
-    return _TOKEN.sub(lambda m: renamed.get(m.group(), m.group()), own.text)
-
-
-def _kind(token: str) -> str:
-    match = _TOKEN.fullmatch(token)
-    return match.group(1) if match else token
+    return rename_tokens(own.text, renamed)
 
 
 @dataclass(frozen=True)
@@ -280,3 +272,7 @@ class CachedTower:
         if missing:
             self._texts.update(zip(missing, self.cache.tower.encode_texts(missing), strict=True))
         return torch.stack([self._texts[t] for t in texts])
+
+    def encode_prompts(self, prompts: Sequence[str]) -> torch.Tensor:
+        """Embeddings of fixed prompts (each encoded once per run, like every text)."""
+        return self.encode_texts(prompts).float()

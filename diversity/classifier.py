@@ -7,27 +7,23 @@ Three signals, each a probability that the listing sells several items:
 - `photo_spread`: how different the photos are from each other (one item from several sides looks
   alike; several items do not).
 They are pooled as a weighted mean of log-odds over the signals that are available, so text alone,
-photos alone or both give a score. `python -m pipeline.diversity --evaluate FILE` measures the text
-classifier on a labelled JSONL set.
+photos alone or both give a score. `python -m diversity --evaluate FILE` measures the text
+classifier on a labelled JSONL set (diversity.evaluation).
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from captioning.base import DiversityLabel
-from pipeline.diversity_rules import Fact, text_facts
-from pipeline.hub import RUCLIP_MODEL, missing_message
+from core.catalogue import RUCLIP_MODEL, missing_message
+from core.listing import SINGLE, VARIATIVE, DiversityLabel
+from diversity.rules import Fact, text_facts
 
 if TYPE_CHECKING:
-    from scoring.embeddings import PhotoEmbeddings
+    from ruclip_port import PhotoEmbeddings
 
-SINGLE: DiversityLabel = "<SINGLE>"
-VARIATIVE: DiversityLabel = "<VARIATIVE>"
 DEFAULT_LOGIT_SCALE = 100.0  # CLIP's trained temperature, for a model that does not report its own
 
 DEFAULT_TEXT_WEIGHTS: dict[str, float] = {
@@ -123,7 +119,7 @@ def zero_shot_score(embeddings: PhotoEmbeddings, config: DiversityConfig) -> flo
 
 def spread_score(embeddings: PhotoEmbeddings, config: DiversityConfig) -> float | None:
     """How unlike each other the photos are, mapped to [0, 1]; None with fewer than two photos."""
-    from scoring.similarity import photo_photo_similarity  # torch is loaded once photos are embedded
+    from ruclip_port.similarity import photo_photo_similarity  # torch is loaded once photos are embedded
 
     pairs = photo_photo_similarity(embeddings)
     if pairs is None:
@@ -202,23 +198,3 @@ def classify(
     if not decided_by:
         decided_by = ["совокупность слабых признаков"] if many else ["нет признаков нескольких товаров"]
     return Diversity(VARIATIVE if many else SINGLE, score, signals, decided_by, unavailable)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """CLI: `--evaluate FILE` prints per-class precision/recall and the confusion matrix."""
-    from pipeline.diversity_eval import evaluate, format_report, load_records
-
-    parser = argparse.ArgumentParser(prog="python -m pipeline.diversity", description=__doc__.splitlines()[0])
-    parser.add_argument("--evaluate", metavar="FILE", required=True, help="размеченный JSONL-файл")
-    parser.add_argument("--split", choices=("dev", "test", "all"), default=None,
-                        help="какую часть оценить (по умолчанию dev и test по отдельности)")
-    parser.add_argument("--errors", action="store_true", help="показать ошибки")
-    args = parser.parse_args(argv)
-    records = load_records(args.evaluate)
-    for split in [args.split] if args.split else ["dev", "test"]:
-        print(format_report(evaluate(records, split), show_errors=args.errors))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from scoring.embeddings import PhotoEmbeddings
+from ruclip_port.embeddings import PhotoEmbeddings
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-from pipeline.listing import Listing, Photo
-from pipeline.settings import Limits
+from core.listing import Listing, Photo
+from core.settings import Limits
+from photos import upright_rgb
 
 EMPTY_LISTING_MESSAGE = (
     "Объявление пустое: добавьте хотя бы одно фото, характеристики (например, «Цена» и «Размер») "
@@ -136,26 +136,3 @@ def load_image(path: Path, limits: Limits | None = None) -> Image.Image:
     except (OSError, SyntaxError, ValueError, EOFError):
         raise ValidationError("файл повреждён или обрезан, изображение не читается.") from None
     return upright_rgb(image)
-
-
-def upright_rgb(image: Image.Image) -> Image.Image:
-    """The photo turned upright by its EXIF orientation, in RGB (see to_rgb)."""
-    return to_rgb(ImageOps.exif_transpose(image))
-
-
-def to_rgb(image: Image.Image) -> Image.Image:
-    """Convert any Pillow mode to RGB: transparency over white, 16-bit and float scaled to 8 bits."""
-    if image.mode == "RGB":
-        return image
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        high = 65535.0 if image.mode.startswith("I;16") else max(float(array.max()), 1.0)
-        scaled = np.clip(array / high * 255.0, 0, 255).astype(np.uint8)
-        return Image.fromarray(scaled, "L").convert("RGB")
-    if image.mode == "P":
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")

@@ -1,10 +1,10 @@
-"""Where model folders live, whether they are present, and how to get them.
+"""`python -m pipeline download`: fetch known models and caption checkpoints from the Hugging Face Hub.
 
-Two kinds of downloadable things: the moderation/scoring models in `KNOWN_MODELS` (one folder each
-under the models folder) and the caption checkpoints whose `checkpoints/<name>/checkpoint.json`
-names a hub source. Both are fetched with `huggingface_hub.snapshot_download` into their own
-folder at a fixed revision; an interrupted download resumes where it stopped, because files that
-are already complete are kept and partial ones are continued.
+Two kinds of downloadable things: the moderation/scoring models of the catalogue (`core.catalogue`,
+one folder each under the models folder) and the caption checkpoints whose manifest
+(`checkpoints/<name>/checkpoint.json`, read by the registry) names a hub source. Both are fetched with
+`huggingface_hub.snapshot_download` into their own folder at a fixed revision; an interrupted download
+resumes where it stopped, because files that are already complete are kept and partial ones continue.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.settings import Settings
+from captioning.registry import Registry
+from core.catalogue import KNOWN_MODELS, download_command, has_required_files, has_weights, model_dir
+from core.settings import Settings
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -28,100 +30,6 @@ _CHECKPOINT_OWN_FILES = ("checkpoint.json", "README.md")
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 # Which hub commit a folder was downloaded at (inside the folder's download bookkeeping).
 _SOURCE_RECORD = Path(".cache") / "listing-download.json"
-
-
-@dataclass(frozen=True)
-class KnownModel:
-    """A moderation or scoring model the pipeline can use when its folder exists."""
-
-    name: str
-    hub_id: str
-    revision: str
-    purpose_ru: str
-    required_files: tuple[str, ...] = ("config.json",)
-    allow_patterns: tuple[str, ...] = ()
-    size_hint_mb: int | None = None
-
-
-RUCLIP_MODEL = "ruclip-vit-base-patch32-384"
-
-KNOWN_MODELS: dict[str, KnownModel] = {
-    m.name: m
-    for m in (
-        KnownModel(
-            RUCLIP_MODEL,
-            "ai-forever/ruclip-vit-base-patch32-384",
-            "main",
-            "сходство фото и текста (ruCLIP)",
-            ("config.json", "pytorch_model.bin", "bpe.model"),
-            ("config.json", "pytorch_model.bin", "bpe.model"),
-            600,
-        ),
-        KnownModel(
-            "rubert-tiny-toxicity",
-            "cointegrated/rubert-tiny-toxicity",
-            "main",
-            "нейросетевая проверка токсичности текста",
-            ("config.json",),
-            ("*.json", "vocab.txt", "*.safetensors", "pytorch_model.bin"),
-            50,
-        ),
-        KnownModel(
-            "bert-base-multilingual-cased",
-            "google-bert/bert-base-multilingual-cased",
-            "main",
-            "BERTScore",
-            ("config.json", "vocab.txt", "model.safetensors"),
-            ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt"),
-            720,
-        ),
-        KnownModel(
-            "rugpt3small_based_on_gpt2",
-            "ai-forever/rugpt3small_based_on_gpt2",
-            "main",
-            "декодер GPT-2 для обучения префиксной модели описаний",
-            ("config.json",),
-            ("*.json", "*.txt", "*.safetensors", "pytorch_model.bin"),
-            550,
-        ),
-    )
-}
-
-
-def model_dir(name: str, settings: Settings | None = None) -> Path:
-    """The folder a known model lives in (it may not exist)."""
-    settings = settings or Settings.from_env()
-    return settings.models_dir / name
-
-
-def is_present(name: str, settings: Settings | None = None) -> bool:
-    """Whether the model's folder holds the files it needs."""
-    return _has_required_files(name, model_dir(name, settings))
-
-
-def _has_required_files(name: str, folder: Path) -> bool:
-    return all((folder / f).is_file() for f in KNOWN_MODELS[name].required_files)
-
-
-def has_weights(folder: Path) -> bool:
-    """Whether a folder holds a Hugging Face model: config plus weights, or a LoRA adapter."""
-    if (folder / "adapter_config.json").is_file():
-        return any(folder.glob("adapter_model.*"))
-    if not (folder / "config.json").is_file():
-        return False
-    return any(folder.glob("*.safetensors")) or any(folder.glob("*.bin"))
-
-
-def download_command(name: str) -> str:
-    """The shell command that downloads a model."""
-    return f"python -m pipeline download {name}"
-
-
-def missing_message(name: str) -> str:
-    """Russian explanation shown where a model is missing."""
-    model = KNOWN_MODELS.get(name)
-    purpose = f" ({model.purpose_ru})" if model else ""
-    return f"недоступно: модель {name}{purpose} не скачана — выполните `{download_command(name)}`"
 
 
 class DownloadError(Exception):
@@ -145,35 +53,26 @@ class Downloadable:
     def is_downloaded(self) -> bool:
         """Whether the folder holds a complete copy (known models: their required files)."""
         if self.known_model:
-            return _has_required_files(self.name, self.folder)
+            return has_required_files(self.name, self.folder)
         return has_weights(self.folder)  # the registry's own rule, so both agree on "не скачан"
 
 
-def _checkpoint_items(checkpoints_dir: Path) -> list[Downloadable]:
-    """Caption checkpoints whose manifest names a hub source; manifests are read as plain JSON."""
-    items = []
-    for manifest in sorted(checkpoints_dir.glob("*/checkpoint.json")):
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        source = data.get("source") if isinstance(data, dict) else None
-        if not isinstance(source, dict) or not source.get("hub"):
-            continue
-        files = source.get("files")
-        items.append(
-            Downloadable(
-                name=manifest.parent.name,
-                hub_id=str(source["hub"]),
-                revision=str(source.get("revision") or "main"),
-                folder=manifest.parent,
-                title_ru=str(data.get("title", manifest.parent.name)),
-                allow_patterns=tuple(files) if isinstance(files, list) else (),
-                ignore_patterns=(*_FOREIGN_WEIGHTS, *_CHECKPOINT_OWN_FILES),
-                known_model=False,
-            )
+def _checkpoint_items(settings: Settings) -> list[Downloadable]:
+    """Caption checkpoints whose manifest names a hub source, as the registry reads them."""
+    return [
+        Downloadable(
+            name=info.name,
+            hub_id=info.source["hub"],
+            revision=info.source["revision"],
+            folder=info.folder,
+            title_ru=info.title,
+            allow_patterns=tuple(info.source.get("files", ())),
+            ignore_patterns=(*_FOREIGN_WEIGHTS, *_CHECKPOINT_OWN_FILES),
+            known_model=False,
         )
-    return items
+        for info in Registry(settings).list_checkpoints()
+        if info.source
+    ]
 
 
 def downloadables(settings: Settings | None = None) -> dict[str, Downloadable]:
@@ -191,7 +90,7 @@ def downloadables(settings: Settings | None = None) -> dict[str, Downloadable]:
         )
         for m in KNOWN_MODELS.values()
     }
-    for item in _checkpoint_items(settings.checkpoints_dir):
+    for item in _checkpoint_items(settings):
         items.setdefault(item.name, item)
     return items
 

@@ -1,4 +1,4 @@
-"""Plain data passed between the pipeline's stages."""
+"""Plain data passed between the pipeline's stages: the listing, its photos, the result, the labels."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from PIL import Image
 
 Status = Literal["ok", "rejected", "error"]
 RouteName = Literal["text", "single", "multi"]
+DiversityLabel = Literal["<SINGLE>", "<VARIATIVE>"]
+SINGLE: DiversityLabel = "<SINGLE>"
+VARIATIVE: DiversityLabel = "<VARIATIVE>"
 STATUS_RU: dict[str, str] = {"ok": "готово", "rejected": "отклонено", "error": "ошибка"}
 NOT_AVAILABLE = "недоступно"  # how a score whose model is missing reads; never 0
 
@@ -28,6 +31,12 @@ class Listing:
     images: list[Path] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
     text: str = ""
+
+
+def seller_input(attributes: dict[str, str], text: str) -> str:
+    """The seller's whole input as one text: "Поле: значение" lines, then the free text."""
+    lines = [f"{key}: {value}" for key, value in attributes.items()]
+    return "\n".join([*lines, text] if text.strip() else lines)
 
 
 @dataclass

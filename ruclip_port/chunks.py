@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from razdel import sentenize
 
-from scoring.ruclip.tokenizer import RuCLIPTokenizer
+from ruclip_port.tokenizer import RuCLIPTokenizer
 
 
 def text_chunks(text: str, tokenizer: RuCLIPTokenizer) -> list[list[int]]:

@@ -1,0 +1,111 @@
+"""The catalogue of known models: what each is for, where it comes from, where its folder lives,
+whether it is there, and the one command that downloads it.
+
+Moderation and scoring models live one folder each under the models folder (`models/` or
+`$LISTING_MODELS_DIR`); caption checkpoints live under the checkpoints folder and describe themselves
+in `checkpoint.json` (read by `captioning.registry`). Downloading is `pipeline.downloader`'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.settings import Settings
+
+
+@dataclass(frozen=True)
+class KnownModel:
+    """A moderation, scoring or training model the pipeline can use when its folder exists."""
+
+    name: str
+    hub_id: str
+    revision: str
+    purpose_ru: str
+    required_files: tuple[str, ...] = ("config.json",)
+    allow_patterns: tuple[str, ...] = ()
+    size_hint_mb: int | None = None
+
+
+RUCLIP_MODEL = "ruclip-vit-base-patch32-384"
+TOXICITY_MODEL = "rubert-tiny-toxicity"
+BERTSCORE_MODEL = "bert-base-multilingual-cased"
+DECODER_MODEL = "rugpt3small_based_on_gpt2"
+
+KNOWN_MODELS: dict[str, KnownModel] = {
+    m.name: m
+    for m in (
+        KnownModel(
+            RUCLIP_MODEL,
+            "ai-forever/ruclip-vit-base-patch32-384",
+            "main",
+            "сходство фото и текста (ruCLIP)",
+            ("config.json", "pytorch_model.bin", "bpe.model"),
+            ("config.json", "pytorch_model.bin", "bpe.model"),
+            600,
+        ),
+        KnownModel(
+            TOXICITY_MODEL,
+            "cointegrated/rubert-tiny-toxicity",
+            "main",
+            "нейросетевая проверка токсичности текста",
+            ("config.json",),
+            ("*.json", "vocab.txt", "*.safetensors", "pytorch_model.bin"),
+            50,
+        ),
+        KnownModel(
+            BERTSCORE_MODEL,
+            "google-bert/bert-base-multilingual-cased",
+            "main",
+            "BERTScore",
+            ("config.json", "vocab.txt", "model.safetensors"),
+            ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt"),
+            720,
+        ),
+        KnownModel(
+            DECODER_MODEL,
+            "ai-forever/rugpt3small_based_on_gpt2",
+            "main",
+            "декодер GPT-2 для обучения префиксной модели описаний",
+            ("config.json",),
+            ("*.json", "*.txt", "*.safetensors", "pytorch_model.bin"),
+            550,
+        ),
+    )
+}
+
+
+def model_dir(name: str, settings: Settings) -> Path:
+    """The folder a known model lives in (it may not exist)."""
+    return settings.models_dir / name
+
+
+def has_required_files(name: str, folder: Path) -> bool:
+    """Whether `folder` holds every file the known model `name` needs."""
+    return all((folder / f).is_file() for f in KNOWN_MODELS[name].required_files)
+
+
+def is_present(name: str, settings: Settings) -> bool:
+    """Whether the known model's folder holds the files it needs."""
+    return has_required_files(name, model_dir(name, settings))
+
+
+def has_weights(folder: Path) -> bool:
+    """Whether a folder holds a Hugging Face model: config plus weights, or a LoRA adapter."""
+    if (folder / "adapter_config.json").is_file():
+        return any(folder.glob("adapter_model.*"))
+    if not (folder / "config.json").is_file():
+        return False
+    return any(folder.glob("*.safetensors")) or any(folder.glob("*.bin"))
+
+
+def download_command(name: str) -> str:
+    """The shell command that downloads a model or a caption checkpoint."""
+    return f"python -m pipeline download {name}"
+
+
+def missing_message(name: str) -> str:
+    """Russian explanation shown where a model is missing."""
+    model = KNOWN_MODELS.get(name)
+    purpose = f" ({model.purpose_ru})" if model else ""
+    return f"недоступно: модель {name}{purpose} не скачана — выполните `{download_command(name)}`"

@@ -1,0 +1,24 @@
+"""Loading ruCLIP through the model store: once per folder and device, shared by every request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.catalogue import RUCLIP_MODEL
+from core.models import ModelStore
+from ruclip_port.ruclip import RuCLIP
+
+
+def _from_folder(folder: Path, device: str) -> RuCLIP:
+    return RuCLIP.from_pretrained(folder, device=device)
+
+
+def load_ruclip(models: ModelStore) -> RuCLIP | None:
+    """The catalogue's ruCLIP (`<models>/ruclip-vit-base-patch32-384`), or None when it is not
+    downloaded; a folder that is there but broken raises ModelLoadError naming it."""
+    return models.known(RUCLIP_MODEL, _from_folder)
+
+
+def load_ruclip_from(models: ModelStore, folder: Path) -> RuCLIP:
+    """The ruCLIP model in any folder (a prefix captioner's vision tower), loaded once per folder."""
+    return models.load(folder, _from_folder)
