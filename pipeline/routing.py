@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from core.catalogue import download_command
 from core.listing import RouteName
 
 ROUTE_NAMES_RU: dict[str, str] = {
@@ -75,7 +76,7 @@ def decide(
         serving = fallback
     elif not requested.present:
         route.notes.append(
-            f"Модель «{requested.name}» не скачана (python -m pipeline download {requested.name}); "
+            f"Модель «{requested.name}» не скачана ({download_command(requested.name)}); "
             f"текст написала модель «{fallback.name}»."
         )
         serving = fallback
