@@ -23,7 +23,7 @@ from collections.abc import Callable
 from core.settings import PROJECT_ROOT, Limits
 from diversity import classify
 from diversity.evaluation import listing_inputs, load_records
-from diversity.rules import analyze
+from diversity.words import analyze
 
 DATASET = PROJECT_ROOT / "tests" / "data" / "diversity.jsonl"
 

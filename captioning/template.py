@@ -33,7 +33,7 @@ from captioning.russian import (
     upper_first,
 )
 from core.models import ModelStore
-from core.morphology import PAIRED_NOUNS
+from core.morphology import paired_lemmas
 from masking.tokens import is_token
 from masking.types import MaskedListing
 from photos.facts import item_colour
@@ -82,7 +82,7 @@ def _item(facts: ListingFacts, variative: bool) -> Item:
     if head is None:
         return Item(phrase, None, False, False)
     lemma = head_lemma(phrase)
-    paired = head.plural and lemma in PAIRED_NOUNS
+    paired = head.plural and lemma is not None and lemma.replace("ё", "е") in paired_lemmas()
     plural = not head.singular_only and (head.plural_only or variative or paired)
     return Item(phrase, head, plural, False)
 

@@ -15,6 +15,10 @@ PAIRED_NOUNS: tuple[str, ...] = (
     "сланец", "шлёпанец", "чешка", "бутса", "угги", "слипон", "сникер", "сабо", "балетка", "перчатка",
     "варежка", "рукавица", "носок", "гетра", "серьга", "серёжка", "запонка", "наушник", "конёк", "лыжа",
     "ласта", "штора", "гардина", "колготки", "леггинсы", "лосины", "бахила", "беруши", "палка",
+    # trousers and shoes that the dictionary lacks or knows only as plurals of something else
+    "кюлоты", "джоггеры", "чиносы", "слаксы", "бриджи", "треники", "шаровары", "легинсы", "кроксы",
+    "сникерсы", "дутики", "луноходы", "ботфорты", "эспадрильи", "вьетнамки", "шлёпки", "сандали",
+    "наколенник", "налокотник", "щиток",
 )  # fmt: skip
 
 
@@ -22,3 +26,15 @@ PAIRED_NOUNS: tuple[str, ...] = (
 def morph() -> pymorphy3.MorphAnalyzer:
     """The shared Russian morphological analyser, created lazily."""
     return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=1)
+def paired_lemmas() -> frozenset[str]:
+    """Every pymorphy3 lemma of every paired noun ("ё" as "е"), with the listed words themselves: a word
+    the dictionary lacks («кюлоты») gets a guessed lemma («кюлот»), and both are matched."""
+    found: set[str] = set()
+    for word in PAIRED_NOUNS:
+        word = word.replace("ё", "е")
+        nouns = [p for p in morph().parse(word) if p.tag.POS == "NOUN"]
+        found |= {p.normal_form.replace("ё", "е") for p in nouns} | {word}
+    return frozenset(found)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from core.catalogue import RUCLIP_MODEL, missing_message
 from core.listing import SINGLE, VARIATIVE, DiversityLabel
+from diversity.calibration import sigmoid
 from diversity.rules import Fact, text_facts
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ DEFAULT_TEXT_WEIGHTS: dict[str, float] = {
     "many_word": 1.2,
     "sale_plural": 1.5,
     "enumeration": 2.5,
+    "item_prices": 2.5,
+    "variants": 3.0,
+    "in_stock": 1.0,
     "plural_head": 2.5,
     "collective_head": 2.0,
     "paired_head": -0.5,
@@ -57,6 +61,10 @@ class DiversityConfig:
 
     text_bias: float = -1.5
     text_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TEXT_WEIGHTS))
+    # Platt scaling of the text log-odds, fitted on the tuning part of the real-style set
+    # (`python -m diversity --evaluate tests/data/diversity_real_style.jsonl --split tune --calibrate`).
+    calibration_scale: float = 1.0
+    calibration_shift: float = 0.0
     # Pooling weights of the three signals (log-odds space); normalised over the available ones.
     weight_text: float = 0.6
     weight_zero_shot: float = 0.25
@@ -92,18 +100,19 @@ class Diversity:
         return asdict(self)
 
 
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
-
-
 def _logit(p: float, clip: float) -> float:
     p = min(max(p, clip), 1.0 - clip)
     return math.log(p / (1.0 - p))
 
 
+def text_log_odds(facts: list[Fact], config: DiversityConfig) -> float:
+    """The rules' evidence for "many": the bias plus every fact's weight."""
+    return config.text_bias + sum(config.text_weights.get(f.kind, 0.0) for f in facts)
+
+
 def text_score(facts: list[Fact], config: DiversityConfig) -> float:
-    """Probability of "many" from text facts: sigmoid of the bias plus every fact's weight."""
-    return _sigmoid(config.text_bias + sum(config.text_weights.get(f.kind, 0.0) for f in facts))
+    """Calibrated probability of "many" from text facts (Platt scaling of the log-odds)."""
+    return sigmoid(config.calibration_scale * text_log_odds(facts, config) + config.calibration_shift)
 
 
 def zero_shot_score(embeddings: PhotoEmbeddings, config: DiversityConfig) -> float | None:
@@ -133,7 +142,7 @@ def _photo_signals(
     embeddings: PhotoEmbeddings | None, config: DiversityConfig
 ) -> tuple[dict[str, float | None], dict[str, str]]:
     signals: dict[str, float | None] = {"photos_zero_shot": None, "photo_spread": None}
-    if embeddings is None or (embeddings.available and embeddings.count == 0):
+    if embeddings is None or embeddings.count == 0:
         return signals, {"photos_zero_shot": "нет фото", "photo_spread": "нет фото"}
     if not embeddings.available:
         message = missing_message(RUCLIP_MODEL)
@@ -166,9 +175,9 @@ def pool(signals: dict[str, float | None], config: DiversityConfig) -> float:
                "photo_spread": config.weight_spread}
     used = {k: v for k, v in signals.items() if v is not None and weights.get(k, 0.0) > 0}
     if not used:
-        return _sigmoid(config.text_bias)
+        return text_score([], config)
     total = sum(weights[k] for k in used)
-    return _sigmoid(sum(weights[k] * _logit(v, config.clip) for k, v in used.items()) / total)
+    return sigmoid(sum(weights[k] * _logit(v, config.clip) for k, v in used.items()) / total)
 
 
 def _text_reasons(facts: list[Fact], many: bool, config: DiversityConfig) -> list[str]:

@@ -2,22 +2,21 @@
 
 `text_facts(attributes, text)` reads the seller's raw title, description and attributes and returns
 `Fact`s: a kind (weighed by `DiversityConfig`) and a Russian reason. This module finds facts; it does
-not weigh them. Words are tokenised with razdel and lemmatised with one lazily created pymorphy3
-analyser; every word's analysis is cached.
+not weigh them. The listing is cut into segments (`diversity.segments`): sentences advertising other
+listings are not read, «в комплекте / прилагается» clauses only count as the head item's kit. Items are
+counted through morphology (`diversity.words`): the head noun of the title and of each listed line with
+its number and `Pltm` tag, numerals and units before nouns, enumerations of different goods.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
-
-import razdel
 
 import diversity.lexicon as lex
-from core.morphology import PAIRED_NOUNS, morph
+from core.morphology import paired_lemmas
+from diversity.segments import ACCESSORY, MAIN, Segment, find_bigram, segments
+from diversity.words import Word, cases, lemmas_of, tokenize, words_of
 
 PREPOSITIONS = frozenset(
     ("для", "с", "со", "от", "под", "к", "без", "из", "на", "в", "во", "по", "у", "о", "об", "при", "за",
@@ -25,10 +24,11 @@ PREPOSITIONS = frozenset(
 )
 # A number after these is not a count of goods: "с двумя аккумуляторами", "за 1 шт", "по 200 ₽".
 NOT_A_COUNT_AFTER = frozenset(("с", "со", "из", "до", "от", "на", "за", "по"))
-SENTENCE_SPLIT = re.compile(r"[!?;\n]+|\.(?!\d)")
-DIGIT_LETTER = re.compile(r"(\d)([^\W\d_])|([^\W\d_])(\d)")
 MULTIPLIER = re.compile(r"(?:^|[\s,;:(])[xх×]\s?(\d{1,4})(?![\d,.]?\d|\s?[xх×]\s?\d)")
 PRICE_EACH = re.compile(r"(?:^|\s)по\s+\d[\d\s]*\s*(?:руб|р\b|р\.|₽|тыс|т\.р)")
+# A price: a number with a currency; not a size range («44-46 р») and not a bare «р» after a small number.
+PRICE = re.compile(r"(?<![\d-])(\d[\d\s]*?)\s*(руб|₽|т\.?\s?р|тыс|р\b|р\.)")
+DIMENSIONS = re.compile(r"\d\s*[xх×*]\s*\d|\bсм\b|\bмм\b")
 ENUM_LINKS = frozenset({",", "и", "+", "/", "а", "также", "плюс", "&"})
 ENUM_FILLER_POS = frozenset({"ADJF", "ADJS", "PRTF", "NUMR", "LATN", "NUMB", "UNKN"})
 
@@ -41,164 +41,79 @@ class Fact:
     reason: str
 
 
-@dataclass(frozen=True)
-class Word:
-    """The analysis of one token, shared through a cache."""
-
-    text: str
-    lemmas: frozenset[str]
-    lemma: str
-    pos: str | None
-    noun: bool
-    plural: bool  # a plural noun in the nominative/accusative with no singular-nominative reading
-    singular: bool  # has a singular nominative/accusative noun reading
-    pltm: bool
-    number: int | None = None
+def _items() -> frozenset[str]:
+    """Lemmas of concrete goods: the goods lexicon and the paired nouns."""
+    return lemmas_of(lex.ITEM_NOUNS) | paired_lemmas()
 
 
-@lru_cache(maxsize=100_000)
-def analyze(token: str) -> Word:
-    """Lemmas, part of speech and number of one lower-case token."""
-    if token.isdigit():
-        return Word(token, frozenset(), token, "NUMB", False, False, False, False, number=int(token))
-    if not any(c.isalpha() for c in token):  # punctuation and numbers like "2,5": no dictionary look-up
-        return Word(token, frozenset(), token, "PNCT", False, False, False, False)
-    parses = morph().parse(token)
-    nouns = [p for p in parses if p.tag.POS == "NOUN"]
-    lemmas = frozenset(p.normal_form.replace("ё", "е") for p in (nouns or parses[:1]))
-    nominal = [p for p in nouns if p.tag.case in ("nomn", "accs")]
-    plural = any(p.tag.number == "plur" for p in nominal) and not any(
-        p.tag.number == "sing" and p.tag.case == "nomn" for p in nouns
-    )
-    top = parses[0]
-    pos = str(top.tag.POS) if top.tag.POS else str(top.tag).split(",")[0].split()[0]
-    number = lex.NUMBER_WORDS.get(top.normal_form) if pos in ("NUMR", "ADJF") else None
-    return Word(
-        text=token,
-        lemmas=lemmas,
-        lemma=top.normal_form.replace("ё", "е"),
-        pos=pos,
-        noun=bool(nouns) and (pos == "NOUN" or bool(nominal)),
-        plural=plural,
-        singular=any(p.tag.number == "sing" for p in nominal),
-        pltm=any("Pltm" in p.tag for p in nouns),
-        number=number,
-    )
+def _one_unit_noun(word: Word) -> bool:
+    """A plural noun that still names one item: plural-only («брюки»), paired («кеды»), or a plural
+    loanword the dictionary does not know («кюлоты», «джоггеры»), which in a title is a garment."""
+    return word.pltm or bool(word.lemmas & paired_lemmas()) or (not word.known and word.plural)
 
 
-@cache
-def lemmas_of(words: tuple[str, ...]) -> frozenset[str]:
-    """Every lemma of every word in a lexicon list."""
-    found: set[str] = set()
-    for word in words:
-        word = word.lower().replace("ё", "е")
-        found |= analyze(word).lemmas | {word}
-    return frozenset(found)
-
-
-def tokenize(segment: str) -> list[Word]:
-    """razdel tokens of one sentence, analysed; digits glued to letters ("3шт") are split first."""
-    segment = DIGIT_LETTER.sub(lambda m: f"{m[1] or m[3]} {m[2] or m[4]}", segment.lower().replace("ё", "е"))
-    return [analyze(t.text) for t in razdel.tokenize(segment)]
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences and lines of a description."""
-    return [s.strip() for s in SENTENCE_SPLIT.split(text) if s.strip()]
-
-
-@cache
-def _pair_set(pairs: tuple[tuple[str, str], ...]) -> frozenset[tuple[str, str]]:
-    """A lexicon's word pairs, "ё" as "е", built once per list."""
-    return frozenset((a.replace("ё", "е"), b.replace("ё", "е")) for a, b in pairs)
-
-
-def _bigrams(words: Sequence[Word], pairs: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
-    wanted = _pair_set(pairs)
-    for left, right in itertools.pairwise(words):
-        for a in left.lemmas | {left.text}:
-            for b in right.lemmas | {right.text}:
-                if (a, b) in wanted:
-                    return left.text, right.text
+def head_noun(words: list[Word]) -> Word | None:
+    """The noun that names what a segment is about: its first noun not governed by a preposition or
+    a number."""
+    for i, w in enumerate(words):
+        before = words[i - 1] if i else None
+        governed = before is not None and (before.text in PREPOSITIONS or before.number is not None)
+        if w.pos == "NOUN" and not governed:
+            return w
     return None
 
 
-def _is_accessory(words: Sequence[Word]) -> str | None:
-    """The phrase that makes a sentence about one item's kit ("в комплекте", "в подарок"), if any."""
-    pair = _bigrams(words, lex.ACCESSORY_PHRASES)
-    if pair:
-        return " ".join(pair)
-    for w in words:
-        if w.lemmas & lemmas_of(lex.ACCESSORY_LEMMAS):
-            return w.text
-    return None
-
-
-@dataclass
-class _Sentence:
-    raw: str
-    words: list[Word]
-    accessory: str | None
+def _prices(raw: str) -> list[re.Match[str]]:
+    """Prices in a segment's text; a bare «р» after a number under 50 is a size, not a price."""
+    return [m for m in PRICE.finditer(raw) if m[2] not in ("р", "р.") or int(re.sub(r"\D", "", m[1])) >= 50]
 
 
 class _Reader:
-    """Collects facts over a listing's sentences; each kind is reported once, by its first finding."""
+    """Collects facts over a listing's segments; each kind is reported once, by its first finding."""
 
     def __init__(self, title: str, text: str) -> None:
-        self.sentences: list[_Sentence] = []
-        for segment in ([title] if title else []) + split_sentences(text):
-            words = tokenize(segment)
-            self.sentences.append(_Sentence(segment.lower(), words, _is_accessory(words)))
+        self.segments = segments(title, text)
         self.facts: dict[str, Fact] = {}
-        self.head = self._head()
+        main = [s for s in self.segments if s.role == MAIN]
+        self.head = head_noun(main[0].words) if main else None
 
     def add(self, kind: str, reason: str) -> None:
         self.facts.setdefault(kind, Fact(kind, reason))
 
-    def _head(self) -> Word | None:
-        """The noun that names what is sold: the title's first noun (else the description's)."""
-        for sentence in self.sentences[:1]:
-            for i, w in enumerate(sentence.words):
-                before = sentence.words[i - 1] if i else None
-                if w.pos == "NOUN" and (
-                    before is None or (before.text not in PREPOSITIONS and before.number is None)
-                ):
-                    return w
-        return None
-
     def read(self) -> dict[str, Fact]:
         self._head_facts()
-        for sentence in self.sentences:
-            if sentence.accessory:
-                self.add("accessory", f"«{sentence.accessory}» — о принадлежностях одного товара")
-                self._together(sentence.words)
-                continue
-            self._sentence_facts(sentence)
+        for segment in self.segments:
+            if segment.role == ACCESSORY:
+                self.add("accessory", f"«{segment.marker}» — о принадлежностях одного товара")
+                self._together(segment.words)
+            elif segment.role == MAIN:
+                self._segment_facts(segment)
+        self._listed_lines()
+        self._item_prices()
         return self.facts
 
     def _head_facts(self) -> None:
         head = self.head
-        if head is None:
-            return
-        if head.lemmas & lemmas_of(lex.SET_WORDS + lex.CONTAINER_NOUNS):
+        if head is None or head.lemmas & lemmas_of(lex.SET_WORDS + lex.CONTAINER_NOUNS):
             return
         if head.lemmas & lemmas_of(lex.COLLECTIVE_NOUNS):
             self.add("collective_head", f"«{head.text}» — несколько вещей")
-        elif head.pltm or head.lemmas & lemmas_of(PAIRED_NOUNS):
+        elif _one_unit_noun(head):
             self.add("paired_head", f"«{head.text}» — один предмет или одна пара")
         elif head.plural:
             self.add("plural_head", f"товар во множественном числе: «{head.text}»")
         elif head.singular:
             self.add("singular_head", f"товар в единственном числе: «{head.text}»")
 
-    def _sentence_facts(self, sentence: _Sentence) -> None:
-        words = sentence.words
+    def _segment_facts(self, segment: Segment) -> None:
+        words = segment.words
         self._set_words(words)
         self._counts(words)
-        self._prices(words, sentence.raw)
+        self._unit_prices(words, segment.raw)
         self._phrases(words)
+        self._variants(words, segment.raw)
         self._enumeration(words)
-        match = MULTIPLIER.search(sentence.raw)
+        match = MULTIPLIER.search(segment.raw)
         if match and int(match[1]) > 1:
             self.add("multiplier", f"«{match[0].strip()}»")
 
@@ -227,7 +142,8 @@ class _Reader:
 
     def _counts(self, words: list[Word]) -> None:
         units = lemmas_of(lex.COUNT_UNITS) | {"пар", "пары", "пару"}
-        items = lemmas_of(lex.ITEM_NOUNS)
+        items = _items()
+        variants = lemmas_of(lex.VARIANT_NOUNS)
         for i, w in enumerate(words):
             if w.number is None or (i and words[i - 1].text in NOT_A_COUNT_AFTER):
                 continue
@@ -240,6 +156,10 @@ class _Reader:
                     continue
                 if noun.lemmas & units or (self.head and noun.lemmas & self.head.lemmas):
                     self.add("count_one", phrase)
+            elif noun.lemmas & variants:
+                if w.number > 12 or (noun.singular and "nomn" in cases(noun.text)):
+                    continue  # «46 размер» is the size of one item
+                self.add("variants", f"товар есть в нескольких вариантах: {phrase}")
             elif noun.lemmas & units or noun.text in units:
                 self.add("count_unit", phrase)
             elif self.head is not None and noun.lemmas & self.head.lemmas:
@@ -247,9 +167,9 @@ class _Reader:
             elif noun.lemmas & items:
                 self.add("count_item", phrase)
 
-    def _prices(self, words: list[Word], raw: str) -> None:
+    def _unit_prices(self, words: list[Word], raw: str) -> None:
         units = lemmas_of(lex.COUNT_UNITS) | lemmas_of(("куб", "кг", "м", "метр", "килограмм", "литр", "м²"))
-        items = lemmas_of(lex.ITEM_NOUNS)
+        items = _items()
         bundle = lemmas_of(lex.BUNDLE_PRICE_OBJECTS)  # holds the listed words themselves too
         for i, w in enumerate(words[:-1]):
             nxt = words[i + 1]
@@ -257,7 +177,7 @@ class _Reader:
                 if nxt.lemmas & bundle or nxt.text in bundle:
                     self.add("bundle_price", f"«за {nxt.text}»")
                 elif nxt.number == 1 or nxt.lemmas & units or (
-                    nxt.singular and nxt.lemmas & items and "accs" in _cases(nxt.text)
+                    nxt.singular and nxt.lemmas & items and "accs" in cases(nxt.text)
                 ):
                     self.add("unit_price", f"«за {nxt.text}»")
             elif w.text in ("все", "всё") and nxt.text == "за":
@@ -267,9 +187,9 @@ class _Reader:
             self.add("unit_price", f"«{each[0].strip()}»")
 
     def _together(self, words: list[Word]) -> None:
-        pair = _bigrams(words, lex.TOGETHER_PHRASES)
-        if pair:
-            self.add("together", f"«{' '.join(pair)}»")
+        at = find_bigram(words, lex.TOGETHER_PHRASES)
+        if at is not None:
+            self.add("together", f"«{words[at].text} {words[at + 1].text}»")
 
     def _phrases(self, words: list[Word]) -> None:
         self._together(words)
@@ -282,19 +202,39 @@ class _Reader:
         for i, w in enumerate(words):
             if w.lemma in sale or w.lemmas & sale:
                 noun = self._noun_after(words, i + 1)
-                if noun and noun.plural and not (noun.pltm or noun.lemmas & lemmas_of(PAIRED_NOUNS)):
+                if noun and noun.plural and not _one_unit_noun(noun):
                     self.add("sale_plural", f"«{w.text} {noun.text}»")
+        stock = find_bigram(words, (("в", "наличие"),))
+        if stock is not None:
+            self.add("in_stock", "«в наличии»")
+
+    def _variants(self, words: list[Word], raw: str) -> None:
+        """Several sizes, colours or models on offer: «размеры 40–44», «в разных цветах»."""
+        variants = lemmas_of(lex.VARIANT_NOUNS)
+        modifiers = lemmas_of(lex.VARIANT_MODIFIERS)
+        for i, w in enumerate(words):
+            if not w.lemmas & variants or not w.plural or w.singular:
+                continue
+            before = words[i - 1] if i else None
+            if before is not None and before.lemmas & modifiers:
+                self.add("variants", f"товар есть в нескольких вариантах: «{before.text} {w.text}»")
+            elif "размер" in w.lemmas and not DIMENSIONS.search(raw) and any(
+                x.pos == "NUMB" or any(d in x.text for d in "-–—") for x in words[i + 1 : i + 4]
+            ):
+                self.add("variants", f"товар есть в нескольких вариантах: «{w.text}»")
 
     def _enumeration(self, words: list[Word]) -> None:
         if self.head is not None and self.head.lemmas & lemmas_of(lex.COMPOSITE_NOUNS):
             return
-        items = lemmas_of(lex.ITEM_NOUNS)
-        skip = lemmas_of(lex.COUNT_UNITS) | {"пар", "пары"}
+        items = _items()
+        skip = lemmas_of(lex.COUNT_UNITS) | {"пар", "пары"} | self._kit()
         run: list[Word] = []
         link: str | None = None  # the link seen since the last item: None, "," or a word
         words_linked = False  # a link other than a comma joins the run somewhere
         for i, w in enumerate(words):
-            is_item = w.noun and w.lemmas & items and (i == 0 or words[i - 1].text not in PREPOSITIONS)
+            is_item = w.noun and w.lemmas & items and not w.lemmas & self._kit() and (
+                i == 0 or words[i - 1].text not in PREPOSITIONS
+            )
             if is_item:
                 if run and link is None:
                     run, words_linked = [], False
@@ -310,6 +250,11 @@ class _Reader:
                 run, link, words_linked = [], None, False
         self._enough(run, words_linked)
 
+    def _kit(self) -> frozenset[str]:
+        """Accessory nouns, which belong to the head item, unless the listing sells one of them."""
+        kit = lemmas_of(lex.ACCESSORY_NOUNS)
+        return frozenset() if self.head is not None and self.head.lemmas & kit else kit
+
     def _enough(self, run: list[Word], words_linked: bool) -> bool:
         """Two different items joined by "и"/"+", or three and more joined by anything."""
         names = list(dict.fromkeys(w.lemma for w in run))
@@ -318,11 +263,35 @@ class _Reader:
             return True
         return False
 
+    def _listed_lines(self) -> None:
+        """Lines of a list, each headed by a different item: «- куртка 110», «- штаны 116»."""
+        items, kit = _items(), self._kit()
+        heads: dict[str, str] = {}
+        for segment in self.segments:
+            if segment.role != MAIN or not segment.line:
+                continue
+            head = head_noun(segment.words)
+            if head is not None and head.lemmas & items and not head.lemmas & kit:
+                heads.setdefault(head.lemma, head.text)
+        if len(heads) >= 2:
+            self.add("enumeration", "перечислены разные вещи: " + ", ".join(heads.values()))
 
-@lru_cache(maxsize=20_000)
-def _cases(token: str) -> frozenset[str]:
-    """Every grammatical case a token can be in."""
-    return frozenset(p.tag.case for p in morph().parse(token) if p.tag.case)
+    def _item_prices(self) -> None:
+        """Two or more things in the text, each with its own price: «чехол iphone 11 - 300р»."""
+        priced: list[str] = []
+        not_goods = lemmas_of(lex.PRICE_NOUNS)
+        for segment in self.segments:
+            if segment.role != MAIN or segment.title:
+                continue
+            for clause in segment.raw.split(","):
+                for match in _prices(clause):
+                    before = words_of(clause[: match.start()])
+                    nouns = [w for w in before if w.noun and not w.lemmas & not_goods]
+                    if nouns:
+                        priced.append(f"{nouns[0].text} — {match[0].strip()}")
+                        break
+        if len(priced) >= 2:
+            self.add("item_prices", "у нескольких вещей своя цена: " + "; ".join(priced[:3]))
 
 
 def _quantity(attributes: dict[str, str]) -> tuple[str, int] | None:
