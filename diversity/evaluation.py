@@ -12,6 +12,8 @@ zero-shot alone. A record whose signal is unavailable (no photos, no model) is c
 from __future__ import annotations
 
 import json
+import random
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +89,23 @@ def listing_inputs(record: dict) -> tuple[dict[str, str], str]:
 def in_split(records: list[dict], split: str) -> list[dict]:
     """The records of one split ("all" is every record)."""
     return [r for r in records if split == "all" or r.get("split") == split]
+
+
+def stratified_split(
+    records: list[dict], seed: int, test_share: float, strata: tuple[str, ...]
+) -> dict[str, str]:
+    """id → "tune" or "test": within each stratum (records alike in the `strata` fields), ids sorted,
+    shuffled with a seed of their own, and the first round(share · n) sealed as "test"."""
+    groups: defaultdict[tuple, list[str]] = defaultdict(list)
+    for record in records:
+        groups[tuple(record.get(k) for k in strata)].append(str(record["id"]))
+    split: dict[str, str] = {}
+    for key, ids in sorted(groups.items(), key=lambda item: str(item[0])):
+        ids.sort()
+        random.Random(f"{seed}/{'/'.join(map(str, key))}").shuffle(ids)
+        sealed = round(test_share * len(ids))
+        split.update({i: "test" if n < sealed else "tune" for n, i in enumerate(ids)})
+    return split
 
 
 def evaluate(
