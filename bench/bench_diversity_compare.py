@@ -4,9 +4,11 @@ Rows: the text rules; ruCLIP zero-shot on the listing's photos (the softmax over
 three "one" prompt similarities, averaged over photos); their pooled combination — the label the
 pipeline gives. Every listing goes through `diversity.classify` with photo embeddings built as the
 pipeline's diversity stage builds them (`load_ruclip` from the model store, `PhotoEmbeddings`), so a
-row measures what a seller gets. A row whose signal is missing (no ruCLIP folder, or no photos in the
-set) says «недоступно» and why, with no number. Then the reliability of the pooled score (5 bins) and
-the text signal's speed per listing with the word cache warm.
+row measures what a seller gets. A row that needs ruCLIP says «недоступно» and why (no ruCLIP folder,
+no photos in the set), with no number: without a photo signal the pipeline's pooled score is the
+text score, so a number there would only repeat the first row. Then the reliability of the pooled
+score (5 bins) and the text signal's speed per listing with the word cache warm (the first pass over
+the set warms it; median per listing, then over passes).
 
     python -m bench.bench_diversity_compare [--file tests/data/diversity_real_style.jsonl] [--split test]
 """
@@ -22,6 +24,8 @@ from pathlib import Path
 from PIL import Image
 
 from bench.timing import median_ms_per_item
+from core.catalogue import RUCLIP_MODEL, missing_message
+from core.listing import SINGLE, VARIATIVE
 from core.models import ModelStore
 from core.settings import PROJECT_ROOT, Settings
 from diversity import classify
@@ -35,7 +39,7 @@ from diversity.evaluation import (
     load_records,
 )
 from photos import upright_rgb
-from ruclip_port import PhotoEmbeddings, load_ruclip
+from ruclip_port import PhotoEmbeddings, RuCLIP, load_ruclip
 
 DATASET = PROJECT_ROOT / "tests" / "data" / "diversity_real_style.jsonl"
 ROWS = (
@@ -45,9 +49,8 @@ ROWS = (
 )
 
 
-def pipeline_embeddings(store: ModelStore, folder: Path) -> Callable[[dict], PhotoEmbeddings]:
-    """A record's photo embeddings as the pipeline's diversity stage gets them."""
-    model = load_ruclip(store)
+def pipeline_embeddings(model: RuCLIP | None, folder: Path) -> Callable[[dict], PhotoEmbeddings]:
+    """A record's photo embeddings as the pipeline's diversity stage builds them."""
 
     def embeddings(record: dict) -> PhotoEmbeddings:
         images = [upright_rgb(Image.open(folder / name)) for name in record.get("images", [])]
@@ -56,13 +59,12 @@ def pipeline_embeddings(store: ModelStore, folder: Path) -> Callable[[dict], Pho
     return embeddings
 
 
-def row(name: str, result: Evaluation, photo_signal_missing: bool) -> str:
-    """One markdown table row; «недоступно» with the reason where the signal was never computed."""
-    if result.total == 0 or photo_signal_missing:
-        reasons = "; ".join(f"{reason} ({count})" for reason, count in result.unavailable.items())
-        return f"| {name} | {result.total} | недоступно | — | — | — | {reasons} |"
-    return (f"| {name} | {result.total} | {result.accuracy:.3f} | {result.recall('<VARIATIVE>'):.3f} | "
-            f"{result.recall('<SINGLE>'):.3f} | {result.brier:.3f} | |")
+def row(name: str, result: Evaluation, missing: list[str]) -> str:
+    """One markdown table row; «недоступно» and why where the row's signal is missing."""
+    if missing:
+        return f"| {name} | {result.total} | недоступно | — | — | — | {'; '.join(missing)} |"
+    return (f"| {name} | {result.total} | {result.accuracy:.3f} | {result.recall(VARIATIVE):.3f} | "
+            f"{result.recall(SINGLE):.3f} | {result.brier:.3f} | |")
 
 
 def main() -> None:
@@ -72,23 +74,26 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     records = load_records(args.file)
-    embeddings = pipeline_embeddings(ModelStore(Settings.from_env()), args.file.parent)
+    chosen = in_split(records, args.split)
+    model = load_ruclip(ModelStore(Settings.from_env()))
+    embeddings = pipeline_embeddings(model, args.file.parent)
     results = {s: evaluate(records, args.split, signal=s, embeddings=embeddings) for _, s in ROWS}
-    photo_missing = results["photos_zero_shot"].total == 0
+    missing = [missing_message(RUCLIP_MODEL)] if model is None else []
+    if not any(r.get("images") for r in chosen):
+        missing.append("в наборе нет фото")
 
-    print(f"{args.file.name}, часть «{args.split}»: {len(in_split(records, args.split))} объявлений; "
+    print(f"{args.file.name}, часть «{args.split}»: {len(chosen)} объявлений; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("| подход | n | точность | recall «много» | recall «один» | Brier | примечание |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, signal in ROWS:
-        print(row(name, results[signal], photo_missing and signal != "text"))
+        print(row(name, results[signal], missing if signal != "text" else []))
     print()
     print("\n".join(format_reliability(results[POOLED])))
-    inputs = [listing_inputs(r) for r in in_split(records, args.split)]
-    warm = median_ms_per_item(lambda pair: classify(*pair), inputs, args.runs)
+    inputs = [listing_inputs(r) for r in chosen]
     runs = [median_ms_per_item(lambda pair: classify(*pair), inputs, 1) for _ in range(args.runs)]
-    print(f"текстовый сигнал, кэш слов прогрет: медиана {warm:.2f} мс на объявление "
-          f"(разброс прогонов {min(runs):.2f}–{max(runs):.2f} мс, медиана {statistics.median(runs):.2f})")
+    print(f"текстовый сигнал, кэш слов прогрет: медиана {statistics.median(runs):.2f} мс на объявление "
+          f"(медианы {args.runs} прогонов: {min(runs):.2f}–{max(runs):.2f} мс)")
 
 
 if __name__ == "__main__":

@@ -30,21 +30,23 @@ DEFAULT_LOGIT_SCALE = 100.0  # CLIP's trained temperature, for a model that does
 DEFAULT_TEXT_WEIGHTS: dict[str, float] = {
     "quantity_many": 5.0,
     "quantity_one": -4.0,
-    "vehicle": -4.0,
+    "vehicle": -6.0,
     "set_word": 3.0,
     "bundle_word": 3.0,
     "count_unit": 3.5,
     "count_head": 3.0,
     "count_item": 1.5,
     "count_one": -2.5,
+    "pack": -2.5,
+    "last_one": -3.0,
     "multiplier": 3.0,
-    "unit_price": 2.5,
+    "unit_price": 3.5,
     "bundle_price": 2.5,
-    "together": 2.5,
+    "together": 3.0,
     "many_word": 1.2,
     "sale_plural": 1.5,
-    "enumeration": 2.5,
-    "item_prices": 2.5,
+    "enumeration": 3.0,
+    "item_prices": 3.0,
     "variants": 3.0,
     "in_stock": 1.0,
     "plural_head": 2.5,
@@ -63,8 +65,8 @@ class DiversityConfig:
     text_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TEXT_WEIGHTS))
     # Platt scaling of the text log-odds, fitted on the tuning part of the real-style set
     # (`python -m diversity --evaluate tests/data/diversity_real_style.jsonl --split tune --calibrate`).
-    calibration_scale: float = 1.0
-    calibration_shift: float = 0.0
+    calibration_scale: float = 1.561
+    calibration_shift: float = -0.383
     # Pooling weights of the three signals (log-odds space); normalised over the available ones.
     weight_text: float = 0.6
     weight_zero_shot: float = 0.25
@@ -82,7 +84,7 @@ class DiversityConfig:
     spread_same_item: float = 0.9
     spread_different_items: float = 0.6
     # Probabilities are clipped to this margin before taking log-odds, so no signal is infinite.
-    clip: float = 0.01
+    clip: float = 1e-4
 
 
 @dataclass
@@ -170,7 +172,7 @@ def _photo_reasons(signals: dict[str, float | None], many: bool) -> list[str]:
 def pool(signals: dict[str, float | None], config: DiversityConfig) -> float:
     """Weighted mean of the available signals' log-odds, back to a probability.
 
-    With nothing available it is the text prior, which says "one item"."""
+    With nothing available it is the calibrated text prior (no facts), which says "one item"."""
     weights = {"text": config.weight_text, "photos_zero_shot": config.weight_zero_shot,
                "photo_spread": config.weight_spread}
     used = {k: v for k, v in signals.items() if v is not None and weights.get(k, 0.0) > 0}
@@ -201,7 +203,8 @@ def classify(
     signals.update(photo_signals)
     if facts is None:
         unavailable["text"] = "нет ни текста, ни названия"
-    score = pool(signals, config)
+    # A text that gives no fact at all (a title «Продаю») says nothing: the photos decide, if any.
+    score = pool({**signals, "text": None} if facts == [] else signals, config)
     many = score > config.threshold
     decided_by = _text_reasons(facts or [], many, config) + _photo_reasons(signals, many)
     if not decided_by:

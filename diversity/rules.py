@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import diversity.lexicon as lex
 from core.morphology import paired_lemmas
 from diversity.segments import ACCESSORY, MAIN, Segment, find_bigram, segments
-from diversity.words import Word, cases, lemmas_of, tokenize, words_of
+from diversity.words import Word, analyze, cases, counted_form, lemmas_of, tokenize, words_of
 
 PREPOSITIONS = frozenset(
     ("для", "с", "со", "от", "под", "к", "без", "из", "на", "в", "во", "по", "у", "о", "об", "при", "за",
@@ -26,6 +26,13 @@ PREPOSITIONS = frozenset(
 NOT_A_COUNT_AFTER = frozenset(("с", "со", "из", "до", "от", "на", "за", "по"))
 MULTIPLIER = re.compile(r"(?:^|[\s,;:(])[xх×]\s?(\d{1,4})(?![\d,.]?\d|\s?[xх×]\s?\d)")
 PRICE_EACH = re.compile(r"(?:^|\s)по\s+\d[\d\s]*\s*(?:руб|р\b|р\.|₽|тыс|т\.р)")
+# A price per unit written with a slash: «750 р/кг», «350р/уп», «3т.р./котенок», «350/кг».
+PRICE_PER = re.compile(r"(?:\d\s*(?:руб\w*|р|₽|т\.?\s?р)\.?|\d)\s*/\s*(?:1\s*)?[^\W\d_]{1,10}\b")
+# A size range on offer: «размеры 36-41», «42-48 р» (one garment's size spans at most two steps: «44-46»).
+SIZE_RANGE = re.compile(
+    r"(?:размер\w*|р\.?)\s*:?\s*(\d{2})\s*[-–—]\s*(\d{2})(?!\d)|(\d{2})\s*[-–—]\s*(\d{2})\s*(?:р\b|размер)"
+)
+SIZE_VALUE = re.compile(r"^\s*(\d{2})\s*[-–—]\s*(\d{2})\s*$")
 # A price: a number with a currency; not a size range («44-46 р») and not a bare «р» after a small number.
 PRICE = re.compile(r"(?<![\d-])(\d[\d\s]*?)\s*(руб|₽|т\.?\s?р|тыс|р\b|р\.)")
 DIMENSIONS = re.compile(r"\d\s*[xх×*]\s*\d|\bсм\b|\bмм\b")
@@ -54,18 +61,34 @@ def _one_unit_noun(word: Word) -> bool:
 
 def head_noun(words: list[Word]) -> Word | None:
     """The noun that names what a segment is about: its first noun not governed by a preposition or
-    a number."""
+    a number. None when that noun follows a link («samsung a52 + чехол»): the head is a name then."""
     for i, w in enumerate(words):
         before = words[i - 1] if i else None
         governed = before is not None and (before.text in PREPOSITIONS or before.number is not None)
         if w.pos == "NOUN" and not governed:
-            return w
+            return None if before is not None and before.text in ENUM_LINKS else w
     return None
+
+
+def _compound_lemmas(word: Word) -> frozenset[str]:
+    """Lemmas of a word and of each part of a hyphenated compound («кровать-чердак»)."""
+    parts = [analyze(p).lemmas for p in word.text.split("-") if p] if "-" in word.text else []
+    return word.lemmas.union(*parts)
+
+
+def wide_size_range(first: int, last: int) -> bool:
+    """A range of clothing or shoe sizes wider than one item's («36-41», «42-48»; not «44-46»)."""
+    return last - first >= 3 and last < 60
 
 
 def _prices(raw: str) -> list[re.Match[str]]:
     """Prices in a segment's text; a bare «р» after a number under 50 is a size, not a price."""
     return [m for m in PRICE.finditer(raw) if m[2] not in ("р", "р.") or int(re.sub(r"\D", "", m[1])) >= 50]
+
+
+def _range_of(match: re.Match[str]) -> tuple[int, int]:
+    first, last = (match[1], match[2]) if match[1] else (match[3], match[4])
+    return int(first), int(last)
 
 
 class _Reader:
@@ -76,6 +99,8 @@ class _Reader:
         self.facts: dict[str, Fact] = {}
         main = [s for s in self.segments if s.role == MAIN]
         self.head = head_noun(main[0].words) if main else None
+        head_lemmas = _compound_lemmas(self.head) if self.head is not None else frozenset()
+        self.composite = bool(head_lemmas & lemmas_of(lex.COMPOSITE_NOUNS))
 
     def add(self, kind: str, reason: str) -> None:
         self.facts.setdefault(kind, Fact(kind, reason))
@@ -112,7 +137,7 @@ class _Reader:
         self._unit_prices(words, segment.raw)
         self._phrases(words)
         self._variants(words, segment.raw)
-        self._enumeration(words)
+        self._enumeration(words, segment.title)
         match = MULTIPLIER.search(segment.raw)
         if match and int(match[1]) > 1:
             self.add("multiplier", f"«{match[0].strip()}»")
@@ -151,14 +176,20 @@ class _Reader:
             if noun is None:
                 continue
             phrase = f"«{w.text} {noun.text}»"
+            ends_in_one = w.number % 10 == 1 and w.number % 100 != 11  # «21 штука»
+            if not ends_in_one and not counted_form(noun.text):
+                continue  # «40 пара», «46 размер»: a size and a noun, not a count
+            if w.number != 1 and self._in_pack(words, noun):
+                self.add("pack", f"{phrase} в одной упаковке")
+                continue
             if w.number == 1:
                 if noun.text in lex.BUNDLE_FORMS:
                     continue
                 if noun.lemmas & units or (self.head and noun.lemmas & self.head.lemmas):
                     self.add("count_one", phrase)
             elif noun.lemmas & variants:
-                if w.number > 12 or (noun.singular and "nomn" in cases(noun.text)):
-                    continue  # «46 размер» is the size of one item
+                if w.number > 12:
+                    continue
                 self.add("variants", f"товар есть в нескольких вариантах: {phrase}")
             elif noun.lemmas & units or noun.text in units:
                 self.add("count_unit", phrase)
@@ -167,29 +198,63 @@ class _Reader:
             elif noun.lemmas & items:
                 self.add("count_item", phrase)
 
+    def _in_pack(self, words: list[Word], noun: Word) -> bool:
+        """«5 шт в упаковке», «12 рулонов в пачке»: the count is of what one pack holds."""
+        at = words.index(noun)
+        after = words[at + 1 : at + 3]
+        packs = lemmas_of(lex.PACK_NOUNS)
+        if len(after) < 2 or after[0].text not in ("в", "во"):
+            return False
+        return bool(after[1].lemmas & packs) or after[1].text in packs
+
     def _unit_prices(self, words: list[Word], raw: str) -> None:
-        units = lemmas_of(lex.COUNT_UNITS) | lemmas_of(("куб", "кг", "м", "метр", "килограмм", "литр", "м²"))
+        units = lemmas_of(lex.COUNT_UNITS) | lemmas_of(lex.MEASURE_UNITS)
         items = _items()
         bundle = lemmas_of(lex.BUNDLE_PRICE_OBJECTS)  # holds the listed words themselves too
+        pair_is_one = self.head is not None and _one_unit_noun(self.head)
         for i, w in enumerate(words[:-1]):
             nxt = words[i + 1]
             if w.text == "за":
                 if nxt.lemmas & bundle or nxt.text in bundle:
                     self.add("bundle_price", f"«за {nxt.text}»")
+                elif pair_is_one and "пара" in nxt.lemmas:
+                    continue  # «цена за пару» of one pair of shoes
                 elif nxt.number == 1 or nxt.lemmas & units or (
                     nxt.singular and nxt.lemmas & items and "accs" in cases(nxt.text)
                 ):
                     self.add("unit_price", f"«за {nxt.text}»")
             elif w.text in ("все", "всё") and nxt.text == "за":
                 self.add("bundle_price", f"«{w.text} за»")
-        each = PRICE_EACH.search(raw)
-        if each:
-            self.add("unit_price", f"«{each[0].strip()}»")
+        for pattern in (PRICE_EACH, PRICE_PER):
+            found = pattern.search(raw)
+            if found:
+                self.add("unit_price", f"«{found[0].strip()}»")
+        currency = ("р", "руб", "рублей", "₽", "т.р", "тр")
+        measures = lemmas_of(lex.MEASURE_UNITS)
+        for i, w in enumerate(words[:-2]):  # «650 р лист», «150 р пачка»
+            after = words[i + 2]
+            if w.pos == "NUMB" and words[i + 1].text in currency and (
+                after.lemmas & measures or after.text in measures
+            ):
+                self.add("unit_price", f"«{w.text} {words[i + 1].text} {after.text}»")
+        for i, w in enumerate(words[:-1]):  # «литр 200 р», «десяток 130р»
+            if (w.lemmas & measures or w.text in measures) and words[i + 1].pos == "NUMB":
+                rest = " ".join(x.text for x in words[i + 1 : i + 4])
+                if (i == 0 or words[i - 1].pos != "NUMB") and _prices(rest):
+                    self.add("unit_price", f"«{w.text} {rest}»")
 
     def _together(self, words: list[Word]) -> None:
+        if self.composite:
+            return  # «стенка продаётся только вместе»: the parts of one item
         at = find_bigram(words, lex.TOGETHER_PHRASES)
         if at is not None:
             self.add("together", f"«{words[at].text} {words[at + 1].text}»")
+            return
+        for i, w in enumerate(words):
+            after = words[i + 1].text if i + 1 < len(words) else ""
+            if w.text in lex.TOGETHER_WORDS and after not in ("с", "со"):
+                self.add("together", f"«{w.text}»")
+                return
 
     def _phrases(self, words: list[Word]) -> None:
         self._together(words)
@@ -207,9 +272,16 @@ class _Reader:
         stock = find_bigram(words, (("в", "наличие"),))
         if stock is not None:
             self.add("in_stock", "«в наличии»")
+        last = find_bigram(words, lex.LAST_ONE_PHRASES)
+        if last is not None:
+            self.add("last_one", f"«{words[last].text} {words[last + 1].text}» — продаётся одна штука")
 
     def _variants(self, words: list[Word], raw: str) -> None:
         """Several sizes, colours or models on offer: «размеры 40–44», «в разных цветах»."""
+        wide = next((m for m in SIZE_RANGE.finditer(raw) if wide_size_range(*_range_of(m))), None)
+        if wide is not None or "размерный ряд" in raw:
+            shown = wide[0].strip() if wide is not None else "размерный ряд"
+            self.add("variants", f"товар есть в нескольких вариантах: «{shown}»")
         variants = lemmas_of(lex.VARIANT_NOUNS)
         modifiers = lemmas_of(lex.VARIANT_MODIFIERS)
         for i, w in enumerate(words):
@@ -223,18 +295,24 @@ class _Reader:
             ):
                 self.add("variants", f"товар есть в нескольких вариантах: «{w.text}»")
 
-    def _enumeration(self, words: list[Word]) -> None:
-        if self.head is not None and self.head.lemmas & lemmas_of(lex.COMPOSITE_NOUNS):
-            return
+    def _enumeration(self, words: list[Word], title: bool = False) -> None:
+        """Different goods listed: «куртка, шапка и варежки». In the title, which names what is sold,
+        any nouns in the nominative count («Коляска и автокресло», «Для кошки: лоток, миски, переноска»);
+        in the description only known goods do."""
+        composite = self.composite
         items = _items()
-        skip = lemmas_of(lex.COUNT_UNITS) | {"пар", "пары"} | self._kit()
+        not_goods = lemmas_of(lex.PRICE_NOUNS + lex.VARIANT_NOUNS + ("наличие",))
+        kit = self._kit()
+        skip = lemmas_of(lex.COUNT_UNITS) | {"пар", "пары"} | kit
         run: list[Word] = []
         link: str | None = None  # the link seen since the last item: None, "," or a word
         words_linked = False  # a link other than a comma joins the run somewhere
         for i, w in enumerate(words):
-            is_item = w.noun and w.lemmas & items and not w.lemmas & self._kit() and (
-                i == 0 or words[i - 1].text not in PREPOSITIONS
+            goods = w.lemmas & items or (
+                title and w.pos == "NOUN" and not w.lemmas & not_goods and {"nomn", "accs"} & cases(w.text)
             )
+            governed = i > 0 and words[i - 1].text in PREPOSITIONS
+            is_item = w.noun and goods and not w.lemmas & kit and not governed
             if is_item:
                 if run and link is None:
                     run, words_linked = [], False
@@ -245,19 +323,26 @@ class _Reader:
                 if run and link in (None, ","):
                     link = w.text
             elif not (w.pos in ENUM_FILLER_POS or w.lemmas & skip):
-                if self._enough(run, words_linked):
+                if self._enough(run, words_linked, composite, title):
                     return
                 run, link, words_linked = [], None, False
-        self._enough(run, words_linked)
+        self._enough(run, words_linked, composite, title)
 
     def _kit(self) -> frozenset[str]:
         """Accessory nouns, which belong to the head item, unless the listing sells one of them."""
         kit = lemmas_of(lex.ACCESSORY_NOUNS)
         return frozenset() if self.head is not None and self.head.lemmas & kit else kit
 
-    def _enough(self, run: list[Word], words_linked: bool) -> bool:
-        """Two different items joined by "и"/"+", or three and more joined by anything."""
+    def _enough(self, run: list[Word], words_linked: bool, composite: bool, relaxed: bool = False) -> bool:
+        """Two different items joined by "и"/"+", or three and more joined by anything. The parts of
+        a composite head («костюм: пиджак и брюки») are not different items; the head next to another
+        thing is («костюм и платье»)."""
         names = list(dict.fromkeys(w.lemma for w in run))
+        with_head = self.head is not None and any(w.lemmas & self.head.lemmas for w in run)
+        if composite and not with_head:
+            return False
+        if relaxed and not with_head and len(names) < 3:
+            return False  # «Книга Война и мир»: two nouns next to the head are a name, not two goods
         if len(names) >= 3 or (len(names) == 2 and words_linked):
             self.add("enumeration", "перечислены разные вещи: " + ", ".join(w.text for w in run))
             return True
@@ -315,6 +400,15 @@ def _title(attributes: dict[str, str]) -> str:
     return ""
 
 
+def _size_range(attributes: dict[str, str]) -> str | None:
+    """A size attribute holding a range of sizes on offer («Размер: 36-41»), as «key = value»."""
+    for key, value in attributes.items():
+        match = SIZE_VALUE.match(value)
+        if "размер" in key.lower() and match and wide_size_range(int(match[1]), int(match[2])):
+            return f"{key.strip()} = {value.strip()}"
+    return None
+
+
 def _is_vehicle(attributes: dict[str, str]) -> bool:
     keys = {k.strip().lower() for k in attributes}
     values = " ".join(attributes.values()).lower()
@@ -332,6 +426,9 @@ def text_facts(attributes: dict[str, str], text: str) -> list[Fact] | None:
         facts[kind] = Fact(kind, f"{key.strip()} = {number}")
     if _is_vehicle(attributes):
         facts["vehicle"] = Fact("vehicle", "транспортное средство — один товар")
+    sizes = _size_range(attributes)
+    if sizes:
+        facts["variants"] = Fact("variants", f"товар есть в нескольких вариантах: {sizes}")
     if not (title.strip() or text.strip()):
         return list(facts.values()) or None
     for kind, fact in _Reader(title, text).read().items():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import diversity.lexicon as lex
-from diversity.words import Word, lemmas_of, normalise, words_of
+from diversity.words import Word, cases, lemmas_of, normalise, words_of
 
 SENTENCE_SPLIT = re.compile(r"[!?;\n]+|\.(?!\d)")
 BULLET = re.compile(r"^\s*(?:[-–—•*·▪►✓✔✅☑➖➕]|\d{1,2}[).])\s*")
@@ -60,9 +60,19 @@ def accessory_start(words: Sequence[Word]) -> int | None:
     """Where a clause about the head item's accessories starts («в комплекте», «прилагается»), if any."""
     found = [i for i in (find_bigram(words, lex.ACCESSORY_PHRASES),) if i is not None]
     found += [i for i, w in enumerate(words) if w.lemmas & lemmas_of(lex.ACCESSORY_LEMMAS)]
-    attach = [i for i, w in enumerate(words) if w.lemma in lex.ATTACH_VERBS]
-    if attach and any(w.text in ("к", "ко") for w in words):  # «к телефону идут наушники»
-        found += attach
+    texts = {w.text for w in words}
+    for i, w in enumerate(words):  # «к телефону идут наушники», «контроллеры идут с ними»
+        with_to = bool(texts & {"к", "ко"})
+        with_with = w.lemma == "идти" and bool(texts & {"с", "со"})
+        if w.lemma in lex.ATTACH_VERBS and (with_to or with_with):
+            found.append(i)
+    sale = lemmas_of(lex.SALE_VERBS)
+    seller = next((i for i, w in enumerate(words) if w.lemmas & sale), None)
+    if seller is not None:  # «отдаём с защитой (шлем, наколенники)»: what comes «с» the item sold
+        found += [
+            i for i in range(seller + 1, len(words) - 1)
+            if words[i].text in ("с", "со") and "ablt" in cases(words[i + 1].text)
+        ]
     return min(found) if found else None
 
 

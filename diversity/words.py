@@ -18,11 +18,14 @@ from core.morphology import morph
 
 # «р-р», «р-ра», «р.» after a number: the size, written short.
 SIZE_SHORT = re.compile(r"(?<![^\W\d_])р-р[а-я]*")
+# A preposition glued to its noun in set phrases: «вкомплекте», «вналичии», «вподарок».
+GLUED_PREPOSITION = re.compile(r"\bв(комплект[а-я]*|наличи[а-я]*|подар[а-я]*)")
 # «50х70», «90 x 200»: dimensions, kept as one token so the «х» is not read as a word or a multiplier.
 DIMENSION = re.compile(r"(\d)(?:[xх×*]|\s+[xх×*]\s+)(?=\d)")
 DIGITS_LETTERS = re.compile(r"(\d+)(-?)([^\W\d_]{2,})")
 LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])([^\W\d_])(\d)")  # «iphone11»; a lone «x4» stays
 DIGIT_LETTER = re.compile(r"(\d)([^\W\d_])")
+NUMBER_LIST = re.compile(r"\d+[,.]|\d+(?:,\d+){2,}")  # «36,» or «36,37,38», not the decimal «2,5»
 
 
 @dataclass(frozen=True)
@@ -96,14 +99,22 @@ def normalise(segment: str) -> str:
     """Lower case, «ё» as «е», «р-р» as «размер», numbers unglued from the words they touch."""
     segment = SIZE_SHORT.sub("размер", segment.lower().replace("ё", "е"))
     segment = DIMENSION.sub(r"\1×", segment)
+    segment = GLUED_PREPOSITION.sub(r"в \1", segment)
     segment = DIGITS_LETTERS.sub(_unglue, segment)
     segment = LETTER_DIGIT.sub(r"\1 \2", segment)
     return DIGIT_LETTER.sub(r"\1 \2", segment)
 
 
+def _pieces(token: str) -> list[str]:
+    """razdel keeps «36,» and «36,37,38» whole; such number lists are cut into numbers and commas."""
+    if NUMBER_LIST.fullmatch(token):
+        return [p for p in re.split(r"([,.])", token) if p]
+    return [token]
+
+
 def words_of(normalised: str) -> list[Word]:
     """razdel tokens of a normalised sentence, analysed."""
-    return [analyze(t.text) for t in razdel.tokenize(normalised)]
+    return [analyze(p) for t in razdel.tokenize(normalised) for p in _pieces(t.text)]
 
 
 def tokenize(segment: str) -> list[Word]:
@@ -115,3 +126,12 @@ def tokenize(segment: str) -> list[Word]:
 def cases(token: str) -> frozenset[str]:
     """Every grammatical case a token can be in."""
     return frozenset(p.tag.case for p in morph().parse(token) if p.tag.case)
+
+
+@lru_cache(maxsize=20_000)
+def counted_form(token: str) -> bool:
+    """Whether a noun form can follow a number other than one: a genitive or a plural of its main
+    lemma («2 пары», «5 пар», «двух цветах»), not a nominative singular («40 пара», «46 размер»)."""
+    parses = [p for p in morph().parse(token) if p.tag.POS == "NOUN"]
+    main = [p for p in parses if p.normal_form == parses[0].normal_form] if parses else []
+    return any(p.tag.case == "gent" or p.tag.number == "plur" or "Fixd" in p.tag for p in main)

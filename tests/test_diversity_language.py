@@ -4,12 +4,17 @@ other listings, plural-only and paired nouns, and the calibration of the score."
 from __future__ import annotations
 
 import random
+import re
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from core.listing import SINGLE, VARIATIVE
-from diversity import classify
+from diversity import DiversityConfig, classify
+from diversity.__main__ import main
 from diversity.calibration import brier, expected_calibration_error, fit_platt, reliability
+from diversity.evaluation import calibrate, evaluate, listing_inputs, load_records, stratified_split
 from diversity.segments import ACCESSORY, MAIN, NOISE, segments
 from diversity.words import normalise
 
@@ -147,3 +152,67 @@ def test_reliability_bins_count_every_score_once() -> None:
         (2 * 0.05 + 1 * 0.65 + 1 * 0.5 + 1 * 0.21 + 2 * 0.1) / 7
     )
     assert brier([1.0, 0.0], [True, True]) == 0.5
+
+
+# --- the real-style labelled set: its sealed split, the calibration fitted on its tuning part -------
+
+REAL_STYLE = Path(__file__).parent / "data" / "diversity_real_style.jsonl"
+SPLIT_SEED, SEALED_SHARE, STRATA = 17, 0.4, ("label", "pattern")
+
+
+@pytest.fixture(scope="module")
+def real_style() -> list[dict]:
+    return load_records(REAL_STYLE)
+
+
+def test_real_style_set_is_large_balanced_and_covers_every_pattern(real_style: list[dict]) -> None:
+    assert len(real_style) >= 500
+    assert len({r["id"] for r in real_style}) == len(real_style)
+    labels = Counter(r["label"] for r in real_style)
+    assert abs(labels[SINGLE] - labels[VARIATIVE]) <= 0.1 * len(real_style)
+    patterns = Counter(r["pattern"] for r in real_style)
+    assert len(patterns) >= 10
+    assert min(patterns.values()) >= 15
+
+
+def test_sealed_part_is_the_seeded_stratified_split(real_style: list[dict]) -> None:
+    expected = stratified_split(real_style, SPLIT_SEED, SEALED_SHARE, STRATA)
+    assert {r["id"]: r["split"] for r in real_style} == expected
+    strata = Counter((r["label"], r["pattern"]) for r in real_style)
+    sealed = Counter((r["label"], r["pattern"]) for r in real_style if r["split"] == "test")
+    for stratum, total in strata.items():
+        assert sealed[stratum] == round(SEALED_SHARE * total), stratum
+
+
+def test_sealed_real_style_part_meets_the_bar(real_style: list[dict]) -> None:
+    result = evaluate(real_style, "test")
+    assert result.total >= 200
+    assert result.accuracy >= 0.90
+    assert result.recall(VARIATIVE) >= 0.85
+
+
+def test_calibration_in_the_config_is_the_fit_on_the_tuning_part(real_style: list[dict]) -> None:
+    scale, shift = calibrate(real_style, "tune")
+    config = DiversityConfig()
+    assert config.calibration_scale == pytest.approx(scale, abs=0.01)
+    assert config.calibration_shift == pytest.approx(shift, abs=0.01)
+    assert 0.5 < scale < 5  # a real fit, not the identity and not a collapse to 0/1
+
+
+def test_label_is_the_score_against_the_config_threshold(real_style: list[dict]) -> None:
+    strict = DiversityConfig(threshold=0.95)
+    for record in real_style[:60]:
+        result = classify(*listing_inputs(record), config=strict)
+        assert 0.0 <= result.score <= 1.0
+        assert (result.label == VARIATIVE) == (result.score > 0.95)
+
+
+def test_cli_prints_reliability_and_fitted_calibration(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--evaluate", str(REAL_STYLE), "--split", "tune", "--calibrate"]) == 0
+    out = capsys.readouterr().out
+    assert "матрица ошибок" in out
+    rows = re.findall(r"^(\d\.\d)–(\d\.\d)\s+(\d+)\s", out, flags=re.M)
+    assert len(rows) == 5
+    assert sum(int(n) for *_, n in rows) == sum(1 for r in load_records(REAL_STYLE) if r["split"] == "tune")
+    fitted = re.search(r"calibration_scale=([\d.]+), calibration_shift=(-?[\d.]+)", out)
+    assert float(fitted[1]) == pytest.approx(DiversityConfig().calibration_scale, abs=0.01)
