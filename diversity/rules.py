@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import diversity.lexicon as lex
 from core.morphology import paired_lemmas
@@ -48,6 +49,7 @@ class Fact:
     reason: str
 
 
+@cache
 def _items() -> frozenset[str]:
     """Lemmas of concrete goods: the goods lexicon and the paired nouns."""
     return lemmas_of(lex.ITEM_NOUNS) | paired_lemmas()

@@ -36,15 +36,18 @@ class Segment:
 
 
 @cache
-def _pair_set(pairs: tuple[tuple[str, str], ...]) -> frozenset[tuple[str, str]]:
-    """A lexicon's word pairs, "ё" as "е", built once per list."""
-    return frozenset((a.replace("ё", "е"), b.replace("ё", "е")) for a, b in pairs)
+def _pair_set(pairs: tuple[tuple[str, str], ...]) -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
+    """A lexicon's word pairs and their first words, "ё" as "е", built once per list."""
+    wanted = frozenset((a.replace("ё", "е"), b.replace("ё", "е")) for a, b in pairs)
+    return wanted, frozenset(a for a, _ in wanted)
 
 
 def find_bigram(words: Sequence[Word], pairs: tuple[tuple[str, str], ...]) -> int | None:
     """Index of the first word pair (by text or lemma) of `pairs`, or None."""
-    wanted = _pair_set(pairs)
+    wanted, firsts = _pair_set(pairs)
     for i, (left, right) in enumerate(itertools.pairwise(words)):
+        if left.text not in firsts and not left.lemmas & firsts:
+            continue
         for a in left.lemmas | {left.text}:
             for b in right.lemmas | {right.text}:
                 if (a, b) in wanted:
