@@ -28,7 +28,11 @@ NOT_A_COUNT_AFTER = frozenset(("с", "со", "из", "до", "от", "на", "з
 MULTIPLIER = re.compile(r"(?:^|[\s,;:(])[xх×]\s?(\d{1,4})(?![\d,.]?\d|\s?[xх×]\s?\d)")
 PRICE_EACH = re.compile(r"(?:^|\s)по\s+\d[\d\s]*\s*(?:руб|р\b|р\.|₽|тыс|т\.р)")
 # A price per unit written with a slash: «750 р/кг», «350р/уп», «3т.р./котенок», «350/кг».
-PRICE_PER = re.compile(r"(?:\d\s*(?:руб\w*|р|₽|т\.?\s?р)\.?|\d)\s*/\s*(?:1\s*)?[^\W\d_]{1,10}\b")
+# A bare number before the slash only with a unit after it: «16 гб/rtx» is a computer's specification.
+PRICE_PER = re.compile(
+    r"\d\s*(?:руб\w*|р|₽|т\.?\s?р)\.?\s*/\s*(?:1\s*)?[^\W\d_]{1,10}\b"
+    r"|\d\s*/\s*(?:кг|шт|уп\w*|м2|м²|м3|м|л|т|куст\w*|лист|десят\w*|мешок|ведро|банк\w*)(?![^\W\d_])"
+)
 # A size range on offer: «размеры 36-41», «42-48 р» (one garment's size spans at most two steps: «44-46»).
 SIZE_RANGE = re.compile(
     r"(?:размер\w*|р\.?)\s*:?\s*(\d{2})\s*[-–—]\s*(\d{2})(?!\d)|(\d{2})\s*[-–—]\s*(\d{2})\s*(?:р\b|размер)"
