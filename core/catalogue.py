@@ -15,6 +15,19 @@ from core.settings import Settings
 
 
 @dataclass(frozen=True)
+class PublishedFile:
+    """A model file published at a plain address (a GitHub release asset) rather than on a hub."""
+
+    url: str
+    sha256_prefix: str  # the start of its SHA-256, which the publisher put in the file name (torch.hub's way)
+
+    @property
+    def name(self) -> str:
+        """The file name, as it is saved in the model's folder."""
+        return self.url.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
 class KnownModel:
     """A moderation, scoring or training model the pipeline can use when its folder exists."""
 
@@ -25,12 +38,23 @@ class KnownModel:
     required_files: tuple[str, ...] = ("config.json",)
     allow_patterns: tuple[str, ...] = ()
     size_hint_mb: int | None = None
+    files: tuple[PublishedFile, ...] = ()  # files published outside the hub, fetched into the folder
+    hub_subfolder: str = ""  # where inside the folder the hub repository's files go
 
 
 RUCLIP_MODEL = "ruclip-vit-base-patch32-384"
 TOXICITY_MODEL = "rubert-tiny-toxicity"
 BERTSCORE_MODEL = "bert-base-multilingual-cased"
 DECODER_MODEL = "rugpt3small_based_on_gpt2"
+DETOXIFY_MODEL = "detoxify-multilingual"
+# Detoxify's multilingual checkpoint, at the address detoxify 0.5.4 loads it from (`MODEL_URLS`).
+DETOXIFY_CHECKPOINT = PublishedFile(
+    "https://github.com/unitaryai/detoxify/releases/download/v0.4-alpha/multilingual_debiased-0b549669.ckpt",
+    "0b549669",
+)
+# The transformer the checkpoint names as its `model_type`: its config and tokenizer live in a subfolder
+# of that name, where Detoxify finds them without the network (moderation.text.toxicity_detoxify).
+DETOXIFY_BASE = "xlm-roberta-base"
 
 KNOWN_MODELS: dict[str, KnownModel] = {
     m.name: m
@@ -70,6 +94,17 @@ KNOWN_MODELS: dict[str, KnownModel] = {
             ("config.json",),
             ("*.json", "*.txt", "*.safetensors", "pytorch_model.bin"),
             550,
+        ),
+        KnownModel(
+            DETOXIFY_MODEL,
+            "FacebookAI/xlm-roberta-base",
+            "main",
+            "нейросетевая проверка токсичности текста (Detoxify, многоязычная XLM-RoBERTa)",
+            (DETOXIFY_CHECKPOINT.name, f"{DETOXIFY_BASE}/config.json", f"{DETOXIFY_BASE}/tokenizer.json"),
+            ("config.json", "tokenizer.json", "sentencepiece.bpe.model"),
+            1130,
+            files=(DETOXIFY_CHECKPOINT,),
+            hub_subfolder=DETOXIFY_BASE,
         ),
     )
 }

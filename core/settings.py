@@ -33,7 +33,9 @@ class Settings:
     """Where things live and how the pipeline behaves.
 
     Environment variables: LISTING_MODELS_DIR, LISTING_CHECKPOINTS_DIR, LISTING_TEST_CASES_DIR,
-    LISTING_DEFAULT_CHECKPOINT, LISTING_DEVICE (cpu|cuda|auto).
+    LISTING_DEFAULT_CHECKPOINT, LISTING_DEVICE (cpu|cuda|auto), LISTING_TOXICITY_MODEL
+    (rubert-tiny-toxicity|detoxify-multilingual; checked by the toxicity check, as LISTING_DEVICE is
+    when a model loads).
     """
 
     models_dir: Path = PROJECT_ROOT / "models"
@@ -41,6 +43,7 @@ class Settings:
     test_cases_dir: Path = PROJECT_ROOT / "test_cases"
     default_checkpoint: str = "template"
     device: str = "auto"
+    toxicity_model: str = "rubert-tiny-toxicity"
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -52,4 +55,5 @@ class Settings:
             test_cases_dir=_env_path("LISTING_TEST_CASES_DIR", PROJECT_ROOT / "test_cases"),
             default_checkpoint=os.environ.get("LISTING_DEFAULT_CHECKPOINT", "template").strip() or "template",
             device=os.environ.get("LISTING_DEVICE", "auto").strip() or "auto",
+            toxicity_model=os.environ.get("LISTING_TOXICITY_MODEL", "").strip() or "rubert-tiny-toxicity",
         )

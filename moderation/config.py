@@ -81,6 +81,14 @@ class ModerationConfig:
     toxicity_max_tokens: int = 256
     toxicity_batch_size: int = 16
 
+    # Text: neural toxicity with Detoxify's multilingual XLM-R (LISTING_TOXICITY_MODEL=detoxify-multilingual);
+    # the score is its highest label probability. Set a priori, not fitted on our data (its weights could
+    # not be fetched where this backend was built): its training targets are mostly the share of Jigsaw
+    # raters who marked a comment, so half of them (0.5) warns and a clear majority (0.8) rejects.
+    # Re-fit both on the tuning part of the toxic set with `python -m bench.bench_toxicity` once it is there.
+    detoxify_reject: float = 0.8
+    detoxify_warn: float = 0.5
+
     # Photo ↔ text: the listing text must rank in the top k among the category prompts plus itself.
     category_prompts: tuple[str, ...] = CATEGORY_PROMPTS
     match_top_k: int = 5

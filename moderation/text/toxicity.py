@@ -1,22 +1,38 @@
-"""Neural toxicity of a text with a rubert-tiny-toxicity style multilabel BERT classifier.
+"""Neural toxicity of a text, scored per sentence; the worst sentence decides.
 
-toxicity = 1 − p(non-toxic) · (1 − p(dangerous)), scored per sentence; the worst sentence decides.
+Two models, picked by the LISTING_TOXICITY_MODEL setting in `BACKENDS` (the one place that maps it):
+- `rubert-tiny-toxicity` (default), a multilabel BERT classifier, here:
+  toxicity = 1 − p(non-toxic) · (1 − p(dangerous));
+- `detoxify-multilingual`, Detoxify's XLM-RoBERTa through the `detoxify` package
+  (moderation.text.toxicity_detoxify): toxicity = its highest label probability.
+Both give the same verdicts and Russian reasons, each with its own thresholds (ModerationConfig).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.catalogue import TOXICITY_MODEL, download_command, is_present, missing_message, model_dir
-from core.models import ModelStore
+from core.catalogue import (
+    DETOXIFY_MODEL,
+    TOXICITY_MODEL,
+    download_command,
+    is_present,
+    missing_message,
+    model_dir,
+)
+from core.models import FolderLoader, ModelStore
+from core.settings import Settings
 from moderation.config import ModerationConfig
 from moderation.report import Check
+from moderation.text.toxicity_detoxify import detoxify_scores, load_detoxify
 
 CHECK_NAME = "toxicity"
 LABELS = ("non-toxic", "insult", "obscenity", "threat", "dangerous")
 Classifier = tuple[Any, Any]  # (tokenizer, sequence classification model)
+Scores = list[tuple[float, dict[str, float]]]  # per sentence: (toxicity, probability of every label)
 
 
 def load_classifier(folder: Path, device: str) -> Classifier:
@@ -57,6 +73,42 @@ def toxicity(probs: dict[str, float]) -> float:
     return 1.0 - probs["non-toxic"] * (1.0 - probs["dangerous"])
 
 
+def rubert_scores(texts: Sequence[str], classifier: Classifier, config: ModerationConfig) -> Scores:
+    """Per text: (toxicity, the probability of every label) with the rubert-tiny-toxicity classifier."""
+    return [(toxicity(probs), probs) for probs in label_probabilities(texts, classifier, config)]
+
+
+@dataclass(frozen=True)
+class ToxicityBackend:
+    """A neural toxicity model: how it loads from its folder, how it scores sentences, its thresholds."""
+
+    load: FolderLoader[Any]
+    score: Callable[[Sequence[str], Any, ModerationConfig], Scores]
+    thresholds: Callable[[ModerationConfig], tuple[float, float]]  # (reject, warn)
+
+
+BACKENDS: dict[str, ToxicityBackend] = {
+    TOXICITY_MODEL: ToxicityBackend(
+        load_classifier, rubert_scores, lambda config: (config.toxicity_reject, config.toxicity_warn)
+    ),
+    DETOXIFY_MODEL: ToxicityBackend(
+        load_detoxify, detoxify_scores, lambda config: (config.detoxify_reject, config.detoxify_warn)
+    ),
+}
+
+
+class ToxicityModelError(ValueError):
+    """LISTING_TOXICITY_MODEL names no toxicity model; the message is Russian and says what is allowed."""
+
+
+def toxicity_model(settings: Settings) -> str:
+    """The catalogue name of the toxicity model the settings pick (LISTING_TOXICITY_MODEL)."""
+    if settings.toxicity_model not in BACKENDS:
+        allowed = ", ".join(BACKENDS)
+        raise ToxicityModelError(f"LISTING_TOXICITY_MODEL={settings.toxicity_model}: допустимо {allowed}")
+    return settings.toxicity_model
+
+
 def sentences(text: str) -> list[str]:
     """The text's sentences (razdel), non-empty."""
     from razdel import sentenize
@@ -65,31 +117,36 @@ def sentences(text: str) -> list[str]:
 
 
 def check_toxicity(text: str, models: ModelStore, config: ModerationConfig) -> Check:
-    """Toxicity of the worst sentence: reject or warn above the thresholds; unavailable without the model.
+    """Toxicity of the worst sentence with the model the settings pick: reject or warn above its
+    thresholds; unavailable without the model.
 
-    A model folder that is there but broken raises ModelLoadError (from the store), naming the folder.
+    A model folder that is there but broken raises ModelLoadError (from the store), naming the folder;
+    an unknown LISTING_TOXICITY_MODEL raises ToxicityModelError.
     """
-    if not is_present(TOXICITY_MODEL, models.settings):
-        details = {"download": download_command(TOXICITY_MODEL)}
-        return Check(CHECK_NAME, "unavailable", None, missing_message(TOXICITY_MODEL), details)
+    name = toxicity_model(models.settings)
+    backend = BACKENDS[name]
+    if not is_present(name, models.settings):
+        details = {"model": name, "download": download_command(name)}
+        return Check(CHECK_NAME, "unavailable", None, missing_message(name), details)
     parts = sentences(text)
     if not parts:
-        return Check(CHECK_NAME, "pass", None, "", {"sentences": 0})
-    classifier = models.load(model_dir(TOXICITY_MODEL, models.settings), load_classifier, TOXICITY_MODEL)
-    probs = label_probabilities(parts, classifier, config)
-    scores = [toxicity(p) for p in probs]
-    worst = max(range(len(parts)), key=scores.__getitem__)
-    score = round(scores[worst], 4)
+        return Check(CHECK_NAME, "pass", None, "", {"model": name, "sentences": 0})
+    model = models.load(model_dir(name, models.settings), backend.load, name)
+    scored = backend.score(parts, model, config)
+    worst = max(range(len(parts)), key=lambda i: scored[i][0])
+    score = round(scored[worst][0], 4)
+    reject, warn = backend.thresholds(config)
     details = {
+        "model": name,
         "sentences": len(parts),
         "worst_sentence": parts[worst],
-        "labels": {k: round(v, 4) for k, v in probs[worst].items()},
-        "thresholds": {"reject": config.toxicity_reject, "warn": config.toxicity_warn},
+        "labels": {k: round(v, 4) for k, v in scored[worst][1].items()},
+        "thresholds": {"reject": reject, "warn": warn},
     }
-    if score >= config.toxicity_reject:
+    if score >= reject:
         reason = f"Текст звучит грубо или оскорбительно (токсичность {score:.2f}): «{parts[worst]}»"
         return Check(CHECK_NAME, "reject", score, reason, details)
-    if score >= config.toxicity_warn:
+    if score >= warn:
         reason = f"Фрагмент текста может показаться грубым (токсичность {score:.2f}): «{parts[worst]}»"
         return Check(CHECK_NAME, "warn", score, reason, details)
     return Check(CHECK_NAME, "pass", score, "", details)
