@@ -1,7 +1,9 @@
 """A fake Hugging Face Hub on 127.0.0.1 for download tests (no test touches the internet).
 
 It answers the same HTTP API the real hub does for `snapshot_download` (revision info, file tree,
-HEAD/GET of `resolve/` URLs), so the real huggingface_hub download path runs end to end.
+HEAD/GET of `resolve/` URLs), so the real huggingface_hub download path runs end to end. It also serves
+files published at plain addresses the way GitHub serves release assets: a redirect to storage that
+answers Range requests, and a transfer that can be made to break off halfway.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class FakeHub:
     repos: dict[str, dict[str, bytes]]
     requests: list[tuple[str, str]] = field(default_factory=list)
     fail_once: set[str] = field(default_factory=set)
+    published: dict[str, bytes] = field(default_factory=dict)  # release assets by address path
+    cut_once: set[str] = field(default_factory=set)  # published paths whose next transfer breaks off
+    ranges: list[str | None] = field(default_factory=list)  # the Range header of each asset GET
 
     def gets(self, filename: str) -> int:
         """How many times a file's content was fetched."""
@@ -67,9 +72,35 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
         def _json(self, data: object) -> None:
             self._reply(200, json.dumps(data).encode(), {"Content-Type": "application/json"})
 
+        def _asset(self, path: str, with_body: bool) -> None:
+            """A published file from storage: whole, or from the byte a `Range: bytes=N-` asks for."""
+            body = hub.published[path]
+            wanted = self.headers.get("Range")
+            hub.ranges.append(wanted)
+            start = int(wanted.removeprefix("bytes=").removesuffix("-")) if wanted else 0
+            if start >= len(body):
+                return self._reply(416, b"", {"Content-Range": f"bytes */{len(body)}"}, with_body)
+            headers = {"Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"} if wanted else {}
+            if path not in hub.cut_once:
+                return self._reply(206 if wanted else 200, body[start:], headers, with_body)
+            hub.cut_once.discard(path)  # promise the whole file, send half of it, hang up
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+
         def _serve(self, with_body: bool) -> None:
             path = unquote(urlparse(self.path).path)
             hub.requests.append((self.command, path))
+            if path in hub.published:  # the release address redirects to storage, as GitHub's does
+                if path.rsplit("/", 1)[-1] in hub.fail_once:
+                    hub.fail_once.discard(path.rsplit("/", 1)[-1])
+                    return self._reply(503, b"busy", {}, with_body)
+                return self._reply(302, b"", {"Location": f"/storage{path}"}, with_body)
+            stored = path.removeprefix("/storage")
+            if path.startswith("/storage/") and stored in hub.published:
+                return self._asset(stored, with_body)
             for repo, files in hub.repos.items():
                 if path.startswith(f"/api/models/{repo}/revision/"):
                     siblings = [{"rfilename": f} for f in files]
