@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from transformers import BertConfig, BertModel, BertTokenizer
+from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizer
 
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
@@ -62,11 +62,12 @@ def make_tiny_bert(
     vocab_size: int | None = None,
     max_positions: int = 512,
     seed: int = 0,
+    labels: tuple[str, ...] = (),
 ) -> Path:
     """Write a random BertModel and its WordPiece tokenizer into `folder` and return it.
 
     `vocab_size` larger than the vocabulary pads it with `[unusedN]` entries (to get a real-sized
-    embedding matrix in benchmarks).
+    embedding matrix in benchmarks); `labels` makes it a sequence classifier with those labels.
     """
     folder.mkdir(parents=True, exist_ok=True)
     vocab = list(vocab or wordpiece_vocab())
@@ -81,8 +82,9 @@ def make_tiny_bert(
         num_attention_heads=heads,
         intermediate_size=intermediate,
         max_position_embeddings=max_positions,
+        **({"num_labels": len(labels), "id2label": dict(enumerate(labels))} if labels else {}),
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        BertModel(config).save_pretrained(folder)
+        (BertForSequenceClassification if labels else BertModel)(config).save_pretrained(folder)
     return folder

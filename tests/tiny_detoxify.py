@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import sentencepiece
@@ -31,28 +32,41 @@ CORPUS = (
 )
 
 
-def _train_tokenizer(folder: Path) -> XLMRobertaTokenizer:
-    """A sentencepiece unigram model trained on a few listing sentences, loaded as XLM-R's tokenizer."""
+def _train_tokenizer(folder: Path, corpus: Sequence[str], pieces: int) -> XLMRobertaTokenizer:
+    """A sentencepiece unigram model of at most `pieces` pieces trained on `corpus`, as XLM-R's tokenizer."""
     sentencepiece.SentencePieceTrainer.train(
-        sentence_iterator=iter(CORPUS * 20), model_prefix=str(folder / "sentencepiece.bpe"),
-        vocab_size=200, model_type="unigram", character_coverage=1.0, hard_vocab_limit=False,
+        sentence_iterator=iter(corpus), model_prefix=str(folder / "sentencepiece.bpe"),
+        vocab_size=pieces, model_type="unigram", character_coverage=1.0, hard_vocab_limit=False,
         minloglevel=2,
     )  # fmt: skip
     (folder / "sentencepiece.bpe.vocab").unlink()
     return XLMRobertaTokenizer.from_pretrained(folder)
 
 
-def make_tiny_detoxify(models: Path, biases: dict[str, float], max_positions: int = 66) -> Path:
-    """Write the folder under `models` and return it; a class missing from `biases` gets bias −6."""
+def make_tiny_detoxify(
+    models: Path,
+    biases: dict[str, float],
+    max_positions: int = 66,
+    shape: tuple[int, int, int, int] = (32, 2, 2, 37),
+    vocab_size: int | None = None,
+    corpus: Sequence[str] = CORPUS * 20,
+    pieces: int = 200,
+) -> Path:
+    """Write the folder under `models` and return it; a class missing from `biases` gets bias −6.
+
+    `shape` is (hidden, layers, heads, intermediate); `vocab_size` larger than the trained tokenizer's
+    gives a real-sized embedding matrix (for benchmarks).
+    """
     folder = models / DETOXIFY_MODEL
     base = folder / DETOXIFY_BASE
     base.mkdir(parents=True)
-    tokenizer = _train_tokenizer(base)
+    tokenizer = _train_tokenizer(base, corpus, pieces)
     tokenizer.save_pretrained(base)
     (base / "tokenizer_config.json").unlink()  # the hub repository has none either
+    hidden, layers, heads, intermediate = shape
     config = XLMRobertaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=37, max_position_embeddings=max_positions,
+        vocab_size=max(vocab_size or 0, len(tokenizer)), hidden_size=hidden, num_hidden_layers=layers,
+        num_attention_heads=heads, intermediate_size=intermediate, max_position_embeddings=max_positions,
     )  # fmt: skip
     config.save_pretrained(base)
     config.num_labels = OUTPUTS
