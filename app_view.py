@@ -67,6 +67,9 @@ def status_markdown(result: dict[str, Any]) -> str:
     warnings = [str(w) for w in result.get("warnings") or []]
     if warnings:
         parts.append("**Предупреждения:**\n" + _bullets(warnings))
+    suggestions = [str(s) for s in result.get("suggestions") or []]
+    if suggestions:
+        parts.append("**Советы продавцу:**\n" + _bullets(suggestions))
     return "\n\n".join(parts)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from PIL import Image
@@ -19,11 +19,15 @@ LOW_CONFIDENCE = 0.64
 @dataclass
 class Generation:
     """A caption model's output: masked text (tokens, not numbers), how many tokens it generated,
-    and the mean token probability when the model can tell (None for the template)."""
+    the mean token probability when the model can tell (None for the template), and Russian notes for
+    the seller: `warnings` — what keeps the text from being usable (nothing names the item);
+    `suggestions` — what the seller may add or check (a colour seen on the photos)."""
 
     text: str
     tokens: int
     confidence: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
 
 
 class Captioner(Protocol):

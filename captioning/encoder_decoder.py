@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +69,10 @@ class EncoderDecoderCaptioner:
     ) -> Generation:
         """Compose the listing around a caption of `images[0]` (the router's choice); no photo, no caption."""
         if not images:
-            return Generation(compose_listing(masked, diversity, images), tokens=0, confidence=None)
+            return replace(compose_listing(masked, diversity, images), tokens=0)
         caption = self.caption(images[0])
-        text = compose_listing(masked, diversity, images, photo_caption=caption.text or None)
-        return Generation(text, tokens=caption.tokens, confidence=caption.confidence)
+        composed = compose_listing(masked, diversity, images, photo_caption=caption.text or None)
+        return replace(composed, tokens=caption.tokens, confidence=caption.confidence)
 
 
 def load(folder: Path, manifest: dict[str, Any], models: ModelStore) -> EncoderDecoderCaptioner:

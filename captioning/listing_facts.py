@@ -1,6 +1,6 @@
-"""Sort a listing's attribute fields into the roles the template knows (item, brand, colour, …).
+"""Sort a listing's attribute fields into the roles of the field table (item, brand, colour, …).
 
-Fields with names the template does not know are kept, in the seller's order, to be rendered plainly.
+Fields with names the table does not know are kept, in the seller's order, to be phrased plainly.
 """
 
 from __future__ import annotations
@@ -8,28 +8,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# Attribute names (lower-case, "ё" → "е") the template understands, by role.
-ROLE_KEYS: dict[str, tuple[str, ...]] = {
-    "item": (
-        "предмет одежды", "вид одежды", "вид обуви", "вид товара", "тип товара", "тип", "товар",
-        "наименование", "название", "предмет", "что продается",
-    ),
-    "category": ("категория", "раздел", "подкатегория"),
-    "brand": ("бренд", "марка", "производитель", "фирма"),
-    "model": ("модель",),
-    "colour": ("цвет", "расцветка"),
-    "material": ("материал", "состав", "ткань"),
-    "condition": ("состояние",),
-    "size": ("размер", "размер одежды", "размер обуви", "рост"),
-    "price": ("цена", "стоимость"),
-    "quantity": ("количество", "кол-во", "число предметов", "количество предметов"),
-    "gender": ("пол", "для кого"),
-    "season": ("сезон",),
-    "year": ("год", "год выпуска"),
-}
+from captioning.attribute_phrases import FIELDS
+
+ROLE_KEYS: dict[str, tuple[str, ...]] = {kind.role: kind.names for kind in FIELDS}
 _ROLE_OF = {key: role for role, keys in ROLE_KEYS.items() for key in keys}
-# An "item" field whose value names who it is for ("Для мальчиков", "Женская одежда") is not an item.
-_AUDIENCE = re.compile(r"^(для|на)\s|\bодежда$", re.IGNORECASE)
+# An item or category field whose value names who it is for ("Для мальчиков", "Женская обувь") is an
+# audience.
+_AUDIENCE = re.compile(r"^(для|на)\s|^(женск|мужск|детск)\w*(\s+(одежда|обувь))?$", re.IGNORECASE)
 
 
 def normalise_key(key: str) -> str:
@@ -39,7 +24,8 @@ def normalise_key(key: str) -> str:
 
 @dataclass
 class ListingFacts:
-    """The attributes by role (first field wins when a role repeats) and the rest as (name, value)."""
+    """The attributes by role (the most specific field wins when a role repeats) and the rest as
+    (name, value), in the seller's order."""
 
     roles: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
@@ -48,11 +34,6 @@ class ListingFacts:
     def get(self, role: str) -> str | None:
         """The seller's value for a role, or None when not given."""
         return self.roles.get(role)
-
-    def label(self, role: str) -> str:
-        """The seller's own field name for a role, lower-cased for use inside a sentence."""
-        name = self.names[role]
-        return name[:1].lower() + name[1:]
 
 
 def sort_attributes(attributes: dict[str, str]) -> ListingFacts:
@@ -67,13 +48,13 @@ def sort_attributes(attributes: dict[str, str]) -> ListingFacts:
         if not value or not name:
             continue
         role = _ROLE_OF.get(normalise_key(key))
-        if role == "item" and _AUDIENCE.search(value):
-            role = None
+        if role in ("item", "category") and _AUDIENCE.search(value):
+            role = "audience"
         if role is None:
             facts.others.append((name, value))
             continue
         previous = facts.names.get(role)
-        if previous is not None and _rank(previous) <= _rank(name):
+        if previous is not None and _rank(role, previous) <= _rank(role, name):
             facts.others.append((name, value))
             continue
         if previous is not None:  # a more specific field for the role: the earlier one becomes plain
@@ -83,7 +64,9 @@ def sort_attributes(attributes: dict[str, str]) -> ListingFacts:
     return facts
 
 
-def _rank(name: str) -> int:
-    """Position of a field name within its role's list: "Предмет одежды" outranks "Вид одежды"."""
+def _rank(role: str, name: str) -> int:
+    """Position of a field name within its role's list: "Предмет одежды" outranks "Вид одежды"; a name
+    outside the list (an item field holding an audience) ranks last."""
     key = normalise_key(name)
-    return ROLE_KEYS[_ROLE_OF[key]].index(key)
+    keys = ROLE_KEYS[role]
+    return keys.index(key) if key in keys else len(keys)

@@ -1,5 +1,5 @@
-"""Russian agreement helpers on top of pymorphy3: noun phrases in any case and number, adjectives
-agreeing with a noun, and numerals with nouns ("три фотографии", "пять пар").
+"""Russian agreement helpers on top of pymorphy3: noun phrases in any case and number, and adjectives
+agreeing with a noun ("новый" + куртка → "новая").
 
 Words pymorphy3 does not know (brands, Latin, masking tokens like `<SIZE>`) pass through unchanged,
 so a phrase never breaks on an unfamiliar word; it just stays in the seller's form.
@@ -19,30 +19,30 @@ _WORD_RE = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*")
 _ADJECTIVE_POS = {"ADJF", "PRTF"}
 _GENDERS = ("masc", "femn", "neut")
 # Collective nouns pymorphy3 does not mark Sgtm: "детская обувь" must not become "детские обуви".
-COLLECTIVE = frozenset({
-    "обувь", "одежда", "мебель", "посуда", "техника", "бельё", "косметика", "электроника", "литература",
-    "канцелярия", "парфюмерия", "бижутерия", "галантерея", "утварь", "текстиль", "трикотаж",
-})
+COLLECTIVE = frozenset(
+    {
+        "обувь",
+        "одежда",
+        "мебель",
+        "посуда",
+        "техника",
+        "бельё",
+        "косметика",
+        "электроника",
+        "литература",
+        "канцелярия",
+        "парфюмерия",
+        "бижутерия",
+        "галантерея",
+        "утварь",
+        "текстиль",
+        "трикотаж",
+    }
+)
 _PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 
-# Numerals 1–10 in words: restore() removes digits the seller did not type, so counts we compute
-# ourselves (photos) are written out. Index = number; gendered forms for 1 and 2.
-_NUMERALS: dict[int, dict[str, str]] = {
-    1: {"masc": "один", "femn": "одна", "neut": "одно", "plur": "одни"},
-    2: {"masc": "два", "femn": "две", "neut": "два", "plur": "два"},
-    3: {"any": "три"},
-    4: {"any": "четыре"},
-    5: {"any": "пять"},
-    6: {"any": "шесть"},
-    7: {"any": "семь"},
-    8: {"any": "восемь"},
-    9: {"any": "девять"},
-    10: {"any": "десять"},
-}
-
-
 @lru_cache(maxsize=4096)
-def _parses(word: str) -> tuple[Parse, ...]:
+def parses(word: str) -> tuple[Parse, ...]:
     return tuple(morph().parse(word))
 
 
@@ -50,7 +50,7 @@ def _noun_parse(word: str) -> Parse | None:
     """The word read as a noun in the nominative (plural-only nouns and inanimates preferred)."""
     best: Parse | None = None
     best_key: tuple[float, ...] = ()
-    for p in _parses(word.lower()):
+    for p in parses(word.lower()):
         if p.tag.POS != "NOUN" or p.tag.case != "nomn" or "Geox" in p.tag or "Name" in p.tag:
             continue
         key = ("Pltm" in p.tag, p.tag.animacy == "inan", p.score)
@@ -61,7 +61,7 @@ def _noun_parse(word: str) -> Parse | None:
 
 def _adjective_parse(word: str) -> Parse | None:
     """The word read as a full adjective or participle in the nominative."""
-    for p in _parses(word.lower()):
+    for p in parses(word.lower()):
         if p.tag.POS in _ADJECTIVE_POS and p.tag.case == "nomn":
             return p
     return None
@@ -81,6 +81,18 @@ class Head:
     singular_only: bool
     plural: bool
     animate: bool
+
+
+def head_grammar(noun: Parse) -> Head:
+    """The grammar of a head noun as parsed (its number is the number it was written in)."""
+    tag = noun.tag
+    return Head(
+        gender=tag.gender if tag.gender in _GENDERS else None,
+        plural_only="Pltm" in tag,
+        singular_only="Sgtm" in tag or noun.normal_form in COLLECTIVE,
+        plural=tag.number == "plur",
+        animate=tag.animacy == "anim",
+    )
 
 
 @dataclass(frozen=True)
@@ -114,16 +126,8 @@ def parse_phrase(text: str) -> NounPhrase:
             break
         noun = _noun_parse(word)
         adjective = _adjective_parse(word)
-        if noun is not None and (adjective is None or _parses(word.lower())[0].tag.POS == "NOUN"):
-            tag = noun.tag
-            head = Head(
-                gender=tag.gender if tag.gender in _GENDERS else None,
-                plural_only="Pltm" in tag,
-                singular_only="Sgtm" in tag or noun.normal_form in COLLECTIVE,
-                plural=tag.number == "plur",
-                animate=tag.animacy == "anim",
-            )
-            return NounPhrase(words, i, head)
+        if noun is not None and (adjective is None or parses(word)[0].tag.POS == "NOUN"):
+            return NounPhrase(words, i, head_grammar(noun))
         if adjective is None:
             break
     return NounPhrase(words, None, None)
@@ -180,7 +184,7 @@ def _agrees_with(word: str, noun: Parse) -> bool:
         and p.tag.case == "nomn"
         and p.tag.number == noun.tag.number
         and (p.tag.number == "plur" or p.tag.gender == noun.tag.gender)
-        for p in _parses(word.lower())
+        for p in parses(word.lower())
     )
 
 
@@ -201,15 +205,6 @@ def agree_adjective(adjective: str, head: Head, case: str = "nomn", plural: bool
     return _case_word(adjective, form) if form else adjective
 
 
-def head_lemma(text: str) -> str | None:
-    """The dictionary form of a phrase's head noun ("туфли" → "туфля"), or None."""
-    phrase = parse_phrase(text)
-    if phrase.head_index is None:
-        return None
-    noun = _noun_parse(phrase.words[phrase.head_index])
-    return noun.normal_form if noun is not None else None
-
-
 def adjective_lemma(word: str) -> str | None:
     """The dictionary form of a one-word adjective ("новая" → "новый"), or None."""
     parse = _adjective_parse(word)
@@ -221,33 +216,13 @@ def head_of(text: str) -> Head | None:
     return parse_phrase(text).head
 
 
-def numeral(n: int, gender: str | None = "masc", plural_only: bool = False) -> str:
-    """A number from 1 to 10 in words, in the nominative, agreeing in gender ("две", "одна")."""
-    forms = _NUMERALS[n]
-    if "any" in forms:
-        return forms["any"]
-    if plural_only:
-        return forms["plur"]
-    return forms.get(gender or "masc", forms["masc"])
-
-
-def count_phrase(n: int, noun: str) -> str:
-    """A count with its noun in the right form, in words: "три фотографии", "пять пар", "одно фото"."""
-    parse = _noun_parse(noun)
-    if parse is None:
-        return f"{numeral(n)} {noun}"
-    form = parse.make_agree_with_number(n)
-    word = form.word if form is not None else noun
-    return f"{numeral(n, parse.tag.gender, 'Pltm' in parse.tag)} {word}"
-
-
 def lower_first(text: str) -> str:
     """Lower-case a leading Cyrillic capital unless the first word is a name or an abbreviation."""
     first = text.split(maxsplit=1)[0] if text.strip() else ""
     if not first or not ("А" <= first[0] <= "Я" or first[0] == "Ё") or (len(first) > 1 and first.isupper()):
         return text
-    parses = _parses(first.lower())
-    if _WORD_RE.fullmatch(first) and parses and _PROPER & parses[0].tag.grammemes:
+    readings = parses(first)
+    if _WORD_RE.fullmatch(first) and readings and _PROPER & readings[0].tag.grammemes:
         return text
     return text[:1].lower() + text[1:]
 

@@ -1,235 +1,168 @@
 """The embedded default caption model: a deterministic composer of Russian listing descriptions.
 
-It reads the masked attributes and the seller's text and writes 2–5 sentences. It states only what the
-seller gave (plus the number of photos, and the photo colour when the seller named none and the estimate
-is confident). Masking tokens such as `<PRICE>` pass through untouched, so restore() puts the numbers back.
-Phrasing varies between listings but is chosen by a hash of the listing, so one input gives one text.
+It writes the way sellers with many sales do: the first sentence names the item with the seller's most
+specific words and its key attributes (brand, model, size, condition); then the other attributes as
+Russian phrases, the seller's own facts without repeats, and the price last. Nothing is said about the
+listing itself and nothing the seller did not give is added; a colour read off the photos is stated
+only when the pipeline knows the photos show the item (`MaskedListing.photos_show_item`), otherwise it
+is offered to the seller as a suggestion. Masking tokens pass through untouched, so restore() puts
+the numbers back. Phrasing varies between listings, chosen by a hash of the listing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
-from razdel import sentenize
 
+from captioning.attribute_phrases import BUILDERS, FIELDS, Phrase, Target, field_phrase
 from captioning.base import DiversityLabel, Generation
+from captioning.draft import Draft, listing_seed, sentence
+from captioning.item_phrase import ItemPhrase, merge, read_item
 from captioning.listing_facts import ListingFacts, sort_attributes
-from captioning.russian import (
-    Head,
-    adjective_lemma,
-    agree_adjective,
-    count_phrase,
-    head_lemma,
-    head_of,
-    inflect_phrase,
-    is_adjective,
-    lower_first,
-    upper_first,
-)
+from captioning.opening import details, opening
+from captioning.price_talk import price_talk
+from captioning.repeats import digits, name_key
+from captioning.seller_text import Sentence, read_sentences
+from core.catalogue import download_command
 from core.models import ModelStore
 from core.morphology import paired_lemmas
-from masking.tokens import is_token
 from masking.types import MaskedListing
-from photos.facts import item_colour
+from photos.facts import is_colour_word, item_colour
 
-MAX_SENTENCES = 5
-MIN_CHARS = 150
-MAX_CHARS = 600
-FALLBACK_ITEM = "товар"
-_LIST_SPLIT = re.compile(r"\s*,\s*|\s+и\s+|\s*\+\s*")
-_CONDITION_OF_ITEM = frozenset({"новый", "поношенный", "ношеный", "неношеный"})
+# The smallest caption checkpoint that describes a photo: what a seller with photos only can download.
+PHOTO_CHECKPOINT = "vit-rugpt2"
+_LATIN = re.compile(r"[A-Za-z]")
 
 
-def _pick(seed: str, role: str, options: Sequence[str]) -> str:
-    """One of `options`, chosen reproducibly by the listing's hash and the sentence role."""
-    digest = hashlib.sha256(f"{seed}|{role}".encode()).digest()
-    return options[int.from_bytes(digest[:4], "big") % len(options)]
-
-
-def _seed(masked: MaskedListing, diversity: DiversityLabel) -> str:
-    payload = json.dumps([sorted(masked.attributes.items()), masked.text, diversity], ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _sentence(text: str) -> str:
-    text = upper_first(text.strip())
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
-
-
-@dataclass(frozen=True)
-class Item:
-    """The item named in the opening: its noun phrase, grammar, and whether it is named as a pair/set."""
-
-    phrase: str
-    head: Head | None
-    plural: bool
-    multiple: bool
-
-
-def _item(facts: ListingFacts, variative: bool) -> Item:
-    raw = facts.get("item") or facts.get("category") or FALLBACK_ITEM
-    phrase = lower_first(raw)
-    parts = [p for p in _LIST_SPLIT.split(phrase) if p]
-    if len(parts) > 1:
-        return Item(phrase, None, True, True)
-    head = head_of(phrase)
-    if head is None:
-        return Item(phrase, None, False, False)
-    lemma = head_lemma(phrase)
-    paired = head.plural and lemma is not None and lemma.replace("ё", "е") in paired_lemmas()
-    plural = not head.singular_only and (head.plural_only or variative or paired)
-    return Item(phrase, head, plural, False)
-
-
-def _in_case(text: str, case: str, plural: bool | None) -> str:
-    """A (possibly coordinated) noun phrase in `case`: "куртка и шапка" → "куртку и шапку"."""
-    parts = [p for p in _LIST_SPLIT.split(text) if p]
-    if len(parts) == 1:
-        return inflect_phrase(text, case, plural)
-    done = [inflect_phrase(p, case, None) for p in parts]
-    return ", ".join(done[:-1]) + " и " + done[-1]
-
-
-def _adjective_for(value: str | None, item: Item, case: str) -> str | None:
-    """The seller's one-word adjective (colour, gender) agreed with the item, or None if not one."""
-    if value is None or item.head is None or " " in value.strip() or "/" in value or not is_adjective(value):
-        return None
-    return agree_adjective(lower_first(value.strip()), item.head, case, item.plural)
-
-
-def _item_phrase(facts: ListingFacts, item: Item, case: str, folded: set[str]) -> str:
-    """"женскую красную куртку Zara Air" — adjectives agreed, brand and model after the noun."""
-    words: list[str] = []
-    for role in ("gender", "colour"):
-        adjective = _adjective_for(facts.get(role), item, case)
-        if adjective is not None:
-            words.append(adjective)
-            folded.add(role)
-    if item.phrase != FALLBACK_ITEM or not facts.get("model"):  # "Toyota Camry", not "товар Toyota Camry"
-        words.append(_in_case(item.phrase, case, item.plural if item.head is not None else None))
-    for role in ("brand", "model"):
+def _field_item(facts: ListingFacts, variative: bool) -> tuple[ItemPhrase | None, str | None]:
+    """The item named by the fields (item, category, or an audience like «Женская обувь»), in the number
+    the listing needs; or an item value that is a name rather than Russian words («iPhone 12»). A value
+    listing several kinds («Столы и стулья», «Шкафы, комоды и стеллажи») is a category: no item."""
+    for role in ("item", "category", "audience"):
         value = facts.get(role)
-        if value:
-            words.append(value)
-            folded.add(role)
-    return " ".join(words)
+        if not value or "," in value:
+            continue
+        phrase = read_item(value)
+        if phrase is None and role == "item" and _LATIN.search(value):
+            return None, value
+        if phrase is None or phrase.fixed_case or not phrase.is_item:
+            continue
+        paired = phrase.plural and phrase.lemma in paired_lemmas()
+        return phrase.with_number(phrase.grammar().plural_only or variative or paired), None
+    return None, None
 
 
-def _quantity(facts: ListingFacts) -> str | None:
-    value = facts.get("quantity")
-    if value is None:
+def _seller_item(sentences: Sequence[Sentence]) -> tuple[int, ItemPhrase] | None:
+    """The phrase naming the item that opens the seller's first sentence (or the second one, after a
+    short cry like «Срочно!»)."""
+    for index, one in enumerate(sentences[:2]):
+        phrase = read_item(one.clauses[0].text)
+        if phrase is not None and phrase.is_item:
+            return index, phrase
+        if len(one.lemmas) > 2:
+            return None
+    return None
+
+
+def _choose(
+    seller: tuple[int, ItemPhrase] | None, field: ItemPhrase | None
+) -> tuple[ItemPhrase | None, int | None]:
+    """The item with the most specific noun: the seller's words, unless only the fields name it
+    specifically («Тип: Куртка» beats the seller's «Вещь в хорошем состоянии»)."""
+    if seller is not None and (seller[1].names_item or field is None or not field.names_item):
+        index, phrase = seller
+        return (merge(phrase, field) if field is not None else phrase), index
+    return field, None
+
+
+def _said(draft: Draft, value: str, heard: frozenset[str]) -> bool:
+    """Whether the seller already says a field's value (its words, or its numbers)."""
+    facts = draft.lemmas(value)
+    return bool(facts) and facts <= heard
+
+
+def _name_words_said(draft: Draft, name: str, heard: frozenset[str], keys: set[str]) -> list[bool]:
+    """Per word of a brand or model, whether the seller already says it, in any script («икеа» =
+    "IKEA") — the seller's spelling is what buyers search for."""
+    return [
+        (bool(draft.lemmas(word)) and draft.lemmas(word) <= heard)
+        or (len(word) > 2 and name_key(word) in keys)
+        for word in name.split()
+    ]
+
+
+def _phrases(draft: Draft, target: Target, heard: frozenset[str]) -> list[Phrase]:
+    """Every field as a phrase, in the table's order then the seller's; what the seller says is left out."""
+    found: list[Phrase | None] = []
+    for kind in FIELDS:
+        value = draft.facts.get(kind.role)
+        if value is not None and kind.role in BUILDERS and not _said(draft, value, heard):
+            found.append(BUILDERS[kind.role](value, draft.facts.names[kind.role], target))
+    found += [field_phrase(v, n, target) for n, v in draft.facts.others if not _said(draft, v, heard)]
+    return [p for p in found if p is not None]
+
+
+def _photo_colour(draft: Draft, images: Sequence[Image.Image], seller: frozenset[str]) -> str | None:
+    """The photos' colour when it may be stated; otherwise, if there is one, a suggestion to the seller."""
+    if not images or draft.facts.get("colour") or any(is_colour_word(w) for w in seller):
         return None
-    return f"{value} шт." if is_token(value) else value
-
-
-def _opening(facts: ListingFacts, item: Item, diversity: DiversityLabel, seed: str, folded: set[str]) -> str:
-    if diversity == "<VARIATIVE>":
-        quantity = _quantity(facts)
-        if quantity is not None:
-            folded.add("quantity")
-        nomn = _item_phrase(facts, item, "nomn", folded)
-        accs = _item_phrase(facts, item, "accs", set())
-        tail = f", {quantity}" if quantity else ""
-        options = [
-            f"Продаётся комплект: {nomn}{tail}",
-            f"Лот: {nomn}{tail}",
-            f"Продаю одним лотом {accs}{tail}",
-        ]
-        if quantity and is_token(facts.get("quantity") or ""):
-            options.append(f"Продаётся лот из {quantity}: {nomn}")
-        return _sentence(_pick(seed, "opening", options))
-    nomn = _item_phrase(facts, item, "nomn", folded)
-    accs = _item_phrase(facts, item, "accs", set())
-    sells = "Продаются" if item.plural else "Продаётся"
-    options = [f"Продаю {accs}", f"{sells} {nomn}", f"В продаже — {nomn}", f"Предлагаю {accs}"]
-    return _sentence(_pick(seed, "opening", options))
-
-
-def _condition(value: str, item: Item, seed: str) -> str:
-    """"Состояние отличное", "Куртка новая" or plainly "состояние: б/у"."""
-    text = lower_first(value)
-    state_head = head_of("состояние")
-    if " " in text or not is_adjective(text) or state_head is None:
-        return f"состояние: {text}"
-    if item.head is not None and adjective_lemma(text) in _CONDITION_OF_ITEM:
-        subject = _in_case(item.phrase, "nomn", item.plural)
-        predicate = agree_adjective(text, item.head, "nomn", item.plural)
-        options = [f"состояние — {agree_adjective(text, state_head)}", f"{subject} {predicate}"]
-        return _pick(seed, "condition", options)
-    return f"состояние {agree_adjective(text, state_head)}"
-
-
-def _price(value: str, seed: str) -> str:
-    amount = f"{value} ₽" if is_token(value) else value
-    return _pick(seed, "price", [f"цена — {amount}", f"цена: {amount}", f"стоимость — {amount}"])
-
-
-def _details(facts: ListingFacts, item: Item, seed: str, folded: set[str]) -> list[str]:
-    """Clauses for the known attributes the opening did not already say, in a fixed order."""
-    clauses: list[str] = []
-    dash = _pick(seed, "dash", [" — ", ": "])
-    size = facts.get("size")
-    if size:
-        clauses.append(f"{facts.label('size')} {size}")
-    for role in ("colour", "material", "season", "year", "gender"):
-        value = facts.get(role)
-        if value and role not in folded:
-            clauses.append(f"{facts.label(role)}{dash}{lower_first(value)}")
-    condition = facts.get("condition")
-    if condition:
-        clauses.append(_condition(condition, item, seed))
-    quantity = _quantity(facts)
-    if quantity and "quantity" not in folded:
-        clauses.append(f"{facts.label('quantity')}{dash}{quantity}")
-    price = facts.get("price")
-    if price:
-        clauses.append(_price(price, seed))
-    return clauses
-
-
-def _others(facts: ListingFacts) -> str | None:
-    """Unknown fields rendered plainly: "Материал подкладки: флис; страна: Италия"."""
-    if not facts.others:
+    name = item_colour(images).name_ru
+    if name is None:
         return None
-    parts = [f"{lower_first(name)}: {lower_first(value)}" for name, value in facts.others]
-    return _sentence("; ".join(parts))  # _sentence capitalises the first name again
+    if draft.masked.photos_show_item:
+        draft.suggestions.append(
+            f"Цвет «{name}» определён по фото — если он другой, укажите цвет в характеристиках"
+        )
+        return name
+    draft.suggestions.append(f"По фото похоже на {name} — добавьте цвет в характеристики, если это так")
+    return None
 
 
-def _seller_sentences(text: str) -> list[str]:
-    return [_sentence(s.text) for s in sentenize(" ".join(text.split())) if s.text.strip(" .")]
+def _photo_caption(draft: Draft, caption: str | None, named: bool) -> list[str]:
+    """A caption model's words about the photo: stated when the photos show the item or nothing else
+    names it; otherwise offered to the seller."""
+    if not caption or not caption.strip():
+        return []
+    words = caption.strip().rstrip(".")
+    if draft.masked.photos_show_item or not named:
+        return [draft.say(sentence(f"На фото — {words[:1].lower() + words[1:]}"))]
+    draft.suggestions.append(
+        f"Модель описаний по фото видит: «{words}» — если это ваш товар, допишите это в текст"
+    )
+    return []
 
 
-def _photo_sentences(
-    images: Sequence[Image.Image], photo_caption: str | None, colour: str | None, seed: str
-) -> list[str]:
-    """The neural photo caption as one sentence, then the photo count (and photo colour) as another."""
-    sentences: list[str] = []
-    if photo_caption and photo_caption.strip():
-        caption = lower_first(photo_caption.strip().rstrip("."))
-        sentences.append(_sentence(_pick(seed, "caption", [f"на фото — {caption}", f"на фото: {caption}"])))
-    parts: list[str] = []
-    count = len(images)
-    if 1 <= count <= 10:
-        noun = _pick(seed, "photo", ["фотография", "фото"])
-        parts.append(f"в объявлении {count_phrase(count, noun)}")
-    if colour is not None:
-        parts.append(_pick(seed, "colour", [f"цвет по фото — {colour}", f"по фото цвет {colour}"]))
-    if parts:
-        sentences.append(_sentence(", ".join(parts)))
-    return sentences
+def _missing(draft: Draft, images: Sequence[Image.Image], caption: str | None) -> None:
+    """Tell the seller what keeps the text from saying anything: nothing names the item."""
+    draft.warnings.append(
+        "Не указано, что продаётся: назовите товар в тексте или в характеристиках и добавьте пару деталей "
+        "(марка, размер, состояние) — описание составляется только из того, что вы указали"
+    )
+    if images and not (caption and caption.strip()):
+        draft.warnings.append(
+            "Встроенная модель не распознаёт фото; чтобы описание писалось по фото, скачайте модель "
+            f"описаний: {download_command(PHOTO_CHECKPOINT)}"
+        )
 
 
-CLOSINGS = (
-    "Задавайте вопросы в сообщениях.",
-    "Подробности уточняйте в сообщениях.",
-    "Если остались вопросы, пишите в сообщения.",
-)
+def _names(
+    draft: Draft, raw_name: str | None, phrases: list[Phrase], item: ItemPhrase | None, heard: frozenset[str]
+) -> tuple[str, ...]:
+    """Brand and model for after the item's noun; one the seller names in part becomes a detail
+    («Модель: Mi TV P1 43»), one the seller names whole is left to the seller's words."""
+    keys = {name_key(w) for w in f"{draft.masked.text} {item.words() if item else ''}".split()}
+    candidates = [Phrase("name", raw_name, raw_name)] if raw_name else []
+    names = []
+    for phrase in candidates + [p for p in phrases if p.slot == "name"]:
+        said = _name_words_said(draft, phrase.text, heard, keys)
+        if not any(said):
+            names.append(phrase.text)
+        elif not all(said):
+            phrases.append(Phrase("detail", phrase.fallback, phrase.fallback))
+    return tuple(names)
 
 
 def compose_listing(
@@ -237,44 +170,37 @@ def compose_listing(
     diversity: DiversityLabel,
     images: Sequence[Image.Image],
     photo_caption: str | None = None,
-) -> str:
-    """Write a 2–5 sentence Russian description of a masked listing; tokens pass through untouched."""
-    seed = _seed(masked, diversity)
-    facts = sort_attributes(masked.attributes)
-    item = _item(facts, diversity == "<VARIATIVE>")
-    folded: set[str] = set()
-    opening = _opening(facts, item, diversity, seed, folded)
-    details = _details(facts, item, seed, folded)
-    colour = None
-    if facts.get("colour") is None and images:
-        colour = item_colour(images).name_ru
-    facts_sentences = [_sentence(", ".join(details))] if details else []
-    others = _others(facts)
-    if others:
-        facts_sentences.append(others)
-    if len(facts_sentences) > MAX_SENTENCES - 1:
-        facts_sentences = [" ".join(facts_sentences)]
-    named = any(facts.get(role) for role in ("item", "category", "brand", "model"))
-    seller = _seller_sentences(masked.text)
-    # unnamed item: the seller's own first sentence names it better than a generic opening would
-    first = opening if named or not seller else seller.pop(0)
-    sentences = [first, *facts_sentences]
-    photos = _photo_sentences(images, photo_caption, colour, seed)
-    reserve = 1 if photo_caption and photo_caption.strip() else 0  # the caption outranks seller sentences
-    for line in seller:
-        if len(sentences) + reserve >= MAX_SENTENCES or _length(sentences) + len(line) + 1 > MAX_CHARS:
-            break
-        sentences.append(line)
-    for line in photos:
-        if len(sentences) < MAX_SENTENCES and _length(sentences) + len(line) + 1 <= MAX_CHARS:
-            sentences.append(line)
-    if len(sentences) < MAX_SENTENCES and (len(sentences) < 2 or _length(sentences) < MIN_CHARS):
-        sentences.append(_pick(seed, "closing", CLOSINGS))
-    return " ".join(sentences)
-
-
-def _length(sentences: Sequence[str]) -> int:
-    return sum(len(s) + 1 for s in sentences) - 1 if sentences else 0
+) -> Generation:
+    """Write the Russian description of a masked listing (tokens pass through untouched), with warnings
+    and suggestions for the seller."""
+    draft = Draft(masked, listing_seed(masked, diversity), sort_attributes(masked.attributes))
+    sentences = read_sentences(masked.text, masked.values)
+    seller = frozenset().union(*(s.lemmas for s in sentences))
+    field_item, raw_name = _field_item(draft.facts, diversity == "<VARIATIVE>")
+    item, index = _choose(_seller_item(sentences), field_item)
+    source = sentences.pop(index) if index is not None else None
+    heard = seller | (item.lemmas() if item is not None else frozenset())
+    target = Target(item.grammar() if item else None, item.plural if item else False, masked.values)
+    phrases = _phrases(draft, target, heard)
+    names = _names(draft, raw_name, phrases, item, heard)
+    colour = _photo_colour(draft, images, seller)
+    if colour is not None:
+        phrases.insert(0, Phrase("adjective" if item else "detail", colour, f"цвет {colour}"))
+    price = next((p for p in phrases if p.slot == "price"), None)
+    price_field = draft.facts.get("price") or ""
+    price_digits = digits(masked.values.get(price_field, price_field))
+    sentences, source, talk = price_talk(draft, sentences, source, price_digits)
+    first = opening(draft, item, source, names, phrases)
+    named = item is not None or bool(names)
+    if not named and sentences:  # the seller's first sentence says best what an unnamed item is
+        first = draft.kept(sentences[:1]) + first
+        sentences = sentences[1:]
+    second = details(draft, phrases, item)
+    caption = _photo_caption(draft, photo_caption, named or bool(masked.text.strip()))
+    text = " ".join([*first, *caption, *second, *draft.kept(sentences), *talk.sentences_last(draft, price)])
+    if not named and not masked.text.strip():
+        _missing(draft, images, photo_caption)
+    return Generation(text, len(text.split()), None, draft.warnings, draft.suggestions)
 
 
 class TemplateCaptioner:
@@ -284,8 +210,7 @@ class TemplateCaptioner:
         self, masked: MaskedListing, diversity: DiversityLabel, images: Sequence[Image.Image]
     ) -> Generation:
         """Compose the description; `tokens` counts words, confidence is None (nothing is sampled)."""
-        text = compose_listing(masked, diversity, images)
-        return Generation(text=text, tokens=len(text.split()), confidence=None)
+        return compose_listing(masked, diversity, images)
 
 
 def load(folder: Path, manifest: dict, models: ModelStore) -> TemplateCaptioner:

@@ -55,12 +55,18 @@ class Photo:
 
 @dataclass
 class Result:
-    """Everything one run produces; `to_dict()` is the JSON the CLI and the API return."""
+    """Everything one run produces; `to_dict()` is the JSON the CLI and the API return.
+
+    `warnings`: what went wrong or is missing (a model not downloaded, nothing names the item);
+    `suggestions`: Russian advice the seller may take or leave, shown beside the text — facts the
+    photos hint at but that are not written as facts («По фото похоже на коричневый — …»).
+    """
 
     status: Status = "ok"
     text: str = ""
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
     route: dict[str, Any] = field(default_factory=dict)
     checkpoint: dict[str, Any] = field(default_factory=dict)
     diversity: dict[str, Any] = field(default_factory=dict)

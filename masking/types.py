@@ -11,12 +11,16 @@ class MaskedListing:
 
     `values` maps each token (`<PRICE>`, `<SIZE_2>`, …) to the exact original substring;
     `sources` maps each token to where it came from (an attribute name, or "text").
+    `photos_show_item` is set by the pipeline when ruCLIP compared every photo with the seller's text
+    and each one matched: only then may a caption model state what it reads off the photos (their
+    colour) as a fact about the item.
     """
 
     attributes: dict[str, str]
     text: str
     values: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    photos_show_item: bool = False
 
 
 @dataclass

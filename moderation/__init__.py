@@ -6,9 +6,11 @@
 
 from moderation.checks import CHECKS, LABELS_RU, ModerationCheck
 from moderation.config import ModerationConfig
+from moderation.consistency import photos_show_item
 from moderation.report import Check, ModerationReport
 from moderation.stage import moderate
 
 __all__ = [
-    "CHECKS", "LABELS_RU", "Check", "ModerationCheck", "ModerationConfig", "ModerationReport", "moderate"
+    "CHECKS", "LABELS_RU", "Check", "ModerationCheck", "ModerationConfig", "ModerationReport", "moderate",
+    "photos_show_item",
 ]  # fmt: skip

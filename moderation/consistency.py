@@ -127,6 +127,14 @@ def photo_matches(
     return [photo_check(photo, match, config) for photo, match in zip(photos, matches, strict=True)]
 
 
+def photos_show_item(checks: Sequence[Check]) -> bool:
+    """Whether ruCLIP compared every photo with the text and each one matched: only then are the facts
+    read off the photos (their colour) facts about the item. No check, or one that could not run or
+    warned, means it is not known."""
+    matches = [c for c in checks if c.name == PHOTO_CHECK]
+    return bool(matches) and all(c.verdict == "pass" for c in matches)
+
+
 def text_matches(
     photos: Sequence[Photo], text: str, embeddings: PhotoEmbeddings | None, config: ModerationConfig
 ) -> list[Check]:

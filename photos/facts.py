@@ -23,6 +23,15 @@ COLOURS = (
     "зелёный", "голубой", "синий", "фиолетовый",
 )
 MULTI = "разноцветный"
+# Colour words sellers use besides the basic names (dictionary forms, "ё" as "е"): a text that holds one
+# (or a compound like "темно-синий") names its item's colour.
+SHADES = (
+    "бордовый", "хаки", "бирюзовый", "салатовый", "золотой", "золотистый", "серебристый", "серебряный",
+    "коралловый", "мятный", "сиреневый", "лиловый", "малиновый", "молочный", "кремовый", "графитовый",
+    "горчичный", "оливковый", "персиковый", "песочный", "терракотовый", "лимонный", "пудровый",
+    "изумрудный", "вишневый", "шоколадный", "бронзовый", "медный", "камуфляжный", "пестрый", "цветной",
+    "белоснежный",
+)  # fmt: skip
 # Pairs of names that are shades of one another: two of them together do not make an item multicoloured.
 _NEIGHBOURS = frozenset(
     frozenset(p)
@@ -33,6 +42,15 @@ _NEIGHBOURS = frozenset(
         ("коричневый", "чёрный"), ("серый", "голубой"), ("розовый", "фиолетовый"),
     )
 )
+
+
+_COLOUR_WORDS = frozenset(c.replace("ё", "е") for c in (*COLOURS, MULTI, *SHADES))
+
+
+def is_colour_word(lemma: str) -> bool:
+    """Whether a dictionary form names a colour ("синий", "темно-синий", "бордовый")."""
+    base = lemma.lower().replace("ё", "е")
+    return base in _COLOUR_WORDS or any(base.endswith("-" + name) for name in _COLOUR_WORDS)
 
 
 @dataclass(frozen=True)

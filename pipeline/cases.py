@@ -2,7 +2,8 @@
 
 An expectation may name the models it needs (`"requires": [...]`, checked only when they are present)
 or the models whose absence it describes (`"when_missing": [...]`), so every case runs everywhere
-and checks more where more models exist.
+and checks more where more models exist; `"checkpoint": NAME` checks it only when that caption model
+wrote the text (an exact expected text belongs to one model).
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def check(case: Case, result: Result, present: set[str]) -> Outcome:
         label = describe(expectation)
         needs = set(expectation.get("requires", []))
         absent = set(expectation.get("when_missing", []))
-        if not needs <= present or absent & present:
+        used = result.checkpoint.get("used")
+        if not needs <= present or absent & present or expectation.get("checkpoint", used) != used:
             outcome.skipped.append(label)
         elif _holds(expectation, result):
             outcome.met.append(label)
@@ -100,10 +102,14 @@ def _actual(expectation: dict[str, Any], result: Result) -> Any:
         return result.route.get("name")
     if kind == "diversity":
         return result.diversity.get("label")
-    if kind == "text_contains":
+    if kind in ("text_contains", "text_equals"):
         return result.text
     if kind == "reasons_contain":
         return result.reasons
+    if kind == "warnings_contain":
+        return result.warnings
+    if kind == "suggestions_contain":
+        return result.suggestions
     raise ValueError(f"unknown expectation check: {kind}")
 
 
@@ -115,9 +121,11 @@ def _holds(expectation: dict[str, Any], result: Result) -> bool:
         return _actual(expectation, result) == expectation["equals"]
     if kind == "text_contains":
         return all(value in result.text for value in expectation["values"])
-    if kind == "reasons_contain":
-        reasons = " ".join(result.reasons)
-        return all(value in reasons for value in expectation["values"])
+    if kind == "text_equals":
+        return result.text == expectation["equals"]
+    if kind in ("reasons_contain", "warnings_contain", "suggestions_contain"):
+        said = " ".join(_actual(expectation, result))
+        return all(value in said for value in expectation["values"])
     raise ValueError(f"unknown expectation check: {kind}")
 
 

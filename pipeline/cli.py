@@ -109,6 +109,7 @@ def format_result(result: Result) -> str:
         score = format_score(result.diversity.get("score"))
         lines.append(f"Разнообразие: {result.diversity.get('label')} ({score})")
     lines += [f"Внимание: {warning}" for warning in result.warnings]
+    lines += [f"Совет: {suggestion}" for suggestion in result.suggestions]
     for name, value in result.scores.items():
         if name != "unavailable" and not isinstance(value, dict):
             lines.append(f"{name}: {format_score(value)}")

@@ -24,7 +24,7 @@ from core.settings import Settings
 from diversity import Diversity, DiversityConfig, classify
 from masking import mask, restore
 from masking.types import MaskedListing
-from moderation import ModerationConfig, moderate
+from moderation import ModerationConfig, moderate, photos_show_item
 from photos import quality_hints
 from pipeline import routing
 from ruclip_port import PhotoEmbeddings, best_photo_index, load_ruclip
@@ -196,6 +196,7 @@ class Pipeline:
                 raise StageFailed("rejected", moderation.reasons)
         with self._stage(result, "mask", report, 0.8):
             masked = mask(valid.attributes, valid.text)
+            masked.photos_show_item = photos_show_item(moderation.checks)
             result.masking = {"values": dict(masked.values), "sources": dict(masked.sources)}
         with self._stage(result, "diversity", report, 0.9):
             diversity = classify(valid.attributes, valid.text, embeddings, self.diversity)
@@ -225,6 +226,8 @@ class Pipeline:
             captioner = self.registry.load(route.checkpoint)
             images = [valid.photos[i].image for i in route.photos]
             generation = captioner.generate(masked, prepared.diversity.label, images)
+            result.warnings.extend(generation.warnings)
+            result.suggestions.extend(generation.suggestions)
         with self._stage(result, "restore", report, 0.7):
             restored = restore(generation.text, masked.values)
             result.text = restored.text

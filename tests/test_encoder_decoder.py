@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -58,16 +59,30 @@ def test_registry_loads_once_and_captions_one_photo(checkpoints: Path, captioner
     result = captioner.generate(MASKED, "<SINGLE>", photos[:1])
     caption = captioner.caption(photos[0])
     assert 0 < caption.tokens <= 10 and caption.text
-    assert result.text == compose_listing(MASKED, "<SINGLE>", photos[:1], photo_caption=caption.text)
+    composed = compose_listing(MASKED, "<SINGLE>", photos[:1], photo_caption=caption.text)
+    assert (result.text, result.suggestions) == (composed.text, composed.suggestions)
     assert (result.tokens, result.confidence) == (caption.tokens, caption.confidence)
     assert "<PRICE>" in result.text and "2500" not in result.text
+
+
+def test_caption_is_stated_only_when_the_photos_show_the_item(
+    captioner: EncoderDecoderCaptioner, photos: list[Image.Image]
+) -> None:
+    caption = captioner.caption(photos[0]).text.rstrip(".")
+    unknown = captioner.generate(MASKED, "<SINGLE>", photos[:1])
+    assert caption not in unknown.text and any(caption in s for s in unknown.suggestions)
+    shown = captioner.generate(replace(MASKED, photos_show_item=True), "<SINGLE>", photos[:1])
+    assert f"На фото — {caption[:1].lower()}" in shown.text
+    photos_only = captioner.generate(MaskedListing({}, ""), "<SINGLE>", photos[:1])
+    assert photos_only.text.startswith("На фото — ")
+    assert not any("download" in w for w in photos_only.warnings)  # a vision model did see the photo
 
 
 def test_ten_photos_caption_the_first(captioner: EncoderDecoderCaptioner, photos: list[Image.Image]) -> None:
     many = captioner.generate(MASKED, "<VARIATIVE>", photos)
     first = captioner.caption(photos[0])
     assert many.confidence == first.confidence and many.tokens == first.tokens
-    assert many.text == compose_listing(MASKED, "<VARIATIVE>", photos, photo_caption=first.text)
+    assert many.text == compose_listing(MASKED, "<VARIATIVE>", photos, photo_caption=first.text).text
     others = {captioner.caption(photo).confidence for photo in photos[1:4]}
     assert first.confidence not in others  # the photo really reaches the encoder
 
@@ -84,7 +99,7 @@ def test_photo_is_encoded_once_per_caption(captioner: EncoderDecoderCaptioner, p
 
 def test_no_photo_composes_without_caption(captioner: EncoderDecoderCaptioner) -> None:
     result = captioner.generate(MASKED, "<SINGLE>", [])
-    assert result.text == compose_listing(MASKED, "<SINGLE>", [])
+    assert result.text == compose_listing(MASKED, "<SINGLE>", []).text
     assert result.tokens == 0 and result.confidence is None
 
 

@@ -1,10 +1,11 @@
-"""Russian agreement with pymorphy3: item nouns of every gender and plural-only nouns, numerals."""
+"""Russian agreement with pymorphy3: item nouns of every gender and plural-only nouns, in the helpers
+and in the template's openings."""
 
 from __future__ import annotations
 
 import pytest
 
-from captioning.russian import agree_adjective, count_phrase, head_of, inflect_phrase, lower_first, numeral
+from captioning.russian import agree_adjective, head_of, inflect_phrase, lower_first
 from captioning.template import compose_listing
 from masking.types import MaskedListing
 
@@ -77,7 +78,7 @@ def test_collective_nouns_stay_singular(phrase: str, accs: str) -> None:
     assert inflect_phrase(phrase, "accs", plural=True) == accs
     text = compose_listing(
         MaskedListing({"Вид одежды": phrase, "Количество": "<QUANTITY>"}, ""), "<VARIATIVE>", []
-    )
+    ).text.lower()
     assert phrase in text or accs in text
 
 
@@ -89,31 +90,6 @@ def test_words_after_the_head_and_unknown_words_stay() -> None:
     assert inflect_phrase("шапка с помпоном", "gent", plural=True) == "шапок с помпоном"
     assert inflect_phrase("<SIZE> Nike", "accs") == "<SIZE> Nike"
     assert inflect_phrase("Air Max", "gent") == "Air Max"
-
-
-@pytest.mark.parametrize(
-    ("n", "noun", "expected"),
-    [
-        (1, "фотография", "одна фотография"),
-        (2, "фотография", "две фотографии"),
-        (3, "фотография", "три фотографии"),
-        (5, "фотография", "пять фотографий"),
-        (10, "фотография", "десять фотографий"),
-        (1, "фото", "одно фото"),
-        (2, "фото", "два фото"),
-        (3, "пара", "три пары"),
-        (5, "пара", "пять пар"),
-        (2, "свитер", "два свитера"),
-        (1, "ножницы", "одни ножницы"),
-    ],
-)
-def test_numerals_agree_with_nouns(n: int, noun: str, expected: str) -> None:
-    assert count_phrase(n, noun) == expected
-
-
-def test_numeral_forms() -> None:
-    assert [numeral(1, g) for g in ("masc", "femn", "neut")] == ["один", "одна", "одно"]
-    assert numeral(2, "femn") == "две" and numeral(7) == "семь"
 
 
 @pytest.mark.parametrize(
@@ -137,14 +113,14 @@ def test_single_item_opening_agrees_with_every_noun(
 ) -> None:
     text = compose_listing(
         MaskedListing({"Вид одежды": noun.capitalize(), "Цвет": "Красный"}, ""), "<SINGLE>", []
-    )
+    ).text.lower()
     singular_nom = noun if gender != "pl" else plural
     agreed = {f"{RED_ACC[gender]} {accs}", f"{RED[gender]} {singular_nom}"}
     assert any(phrase in text for phrase in agreed), text
-    verb = "Продаются" if gender == "pl" else "Продаётся"
-    wrong = "Продаётся" if gender == "pl" else "Продаются"
+    verb = "продаются" if gender == "pl" else "продаётся"
+    wrong = "продаётся" if gender == "pl" else "продаются"
     assert not text.startswith(wrong)
-    if text.startswith(("Продаётся", "Продаются")):
+    if text.startswith(("продаётся", "продаются")):
         assert text.startswith(verb)
 
 
@@ -152,7 +128,7 @@ def test_single_item_opening_agrees_with_every_noun(
 def test_variative_listing_names_the_items_in_plural(
     noun: str, gender: str, accs: str, plural: str, gent_plural: str
 ) -> None:
-    text = compose_listing(MaskedListing({"Тип": noun, "Количество": "<QUANTITY>"}, ""), "<VARIATIVE>", [])
-    assert text.startswith(("Продаётся комплект", "Лот", "Продаю одним лотом", "Продаётся лот")), text
-    assert plural in text
-    assert "<QUANTITY> шт." in text
+    masked = MaskedListing({"Тип": noun, "Количество": "<QUANTITY>"}, "")
+    text = compose_listing(masked, "<VARIATIVE>", []).text
+    assert text.lower().startswith((plural, f"продаю {plural}", f"продаются {plural}")), text
+    assert text.endswith(", <QUANTITY> шт.")
