@@ -64,9 +64,12 @@ class Draft:
         return kept
 
     def kept(self, sentences: Sequence[Sentence]) -> list[str]:
-        """The sentences without the clauses that repeat what was said; emptied sentences dropped."""
+        """The sentences without the clauses that repeat what was said, or that a later sentence says
+        in full («Срочно!» … «Продам срочно в связи с переездом»); emptied sentences dropped."""
         out = []
-        for one in sentences:
+        for index, one in enumerate(sentences):
+            if one.lemmas and any(one.lemmas <= later.lemmas for later in sentences[index + 1 :]):
+                continue
             kept = self.unsaid(one.clauses)
             if kept:
                 kept[0] = Clause(kept[0].text, "", kept[0].lemmas)

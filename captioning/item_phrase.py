@@ -209,7 +209,7 @@ def _head(words: list[str], start: int, case: str) -> tuple[list[Adjective], Par
                     continue
                 if not any(p.tag.POS in _ADJECTIVE_POS and _agrees(p, noun) for p in parses(written)):
                     break
-                chosen.append(Adjective(written, _adjective_base(_agreeing(written, noun))))
+                chosen.append(Adjective(lower_first(written), _adjective_base(_agreeing(written, noun))))
             else:
                 return chosen, noun, end
         return None
@@ -270,6 +270,8 @@ def _tail(words: list[str], start: int, head: Parse) -> int:
 def read_item(clause: str) -> ItemPhrase | None:
     """The item phrase a clause starts with, or None when it does not start with one."""
     words = clause.split()
+    while words and not any(ch.isalnum() for ch in words[0]):  # "✅ поддоны", "— куртка"
+        words.pop(0)
     if words:
         words[0] = lower_first(words[0])
     verb = words[0] if words and _is_sale_verb(words[0]) else None
@@ -296,7 +298,7 @@ def read_item(clause: str) -> ItemPhrase | None:
         return ItemPhrase(
             adjectives=tuple(adjectives),
             head=head,
-            head_written=words[index],
+            head_written=lower_first(words[index]),
             case=case,
             plural=head.tag.number == "plur",
             post=post,

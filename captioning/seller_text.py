@@ -1,7 +1,11 @@
 """The seller's free text as sentences of clauses, each clause with the facts (lemmas) it states.
 
-Clauses are split at commas, semicolons, colons and dashes outside brackets, and keep the separator
-that stood before them, so a sentence rebuilt from all its clauses reads exactly as the seller wrote it.
+Lines are sentences; within a line, sentences end where razdel says, and also at a full stop before a
+lower-case word that ends a whole word ("на утренник. пышная юбка"). Clauses are split at commas,
+semicolons, colons and dashes outside brackets, and keep the separator that stood before them, so a
+sentence rebuilt from its clauses reads as the seller wrote it — only tidied: no bullets or emoji in
+front, a space after a full stop, no shouting (an upper-case dictionary word is written in lower case;
+abbreviations like «ГБО» and names in Latin stay as they are).
 """
 
 from __future__ import annotations
@@ -14,14 +18,23 @@ from razdel import sentenize
 
 from captioning.repeats import content_lemmas, digits
 from captioning.russian import parses, upper_first
+from core.morphology import morph
 from masking.tokens import TOKEN
 
 _SEPARATOR = re.compile(r"\s*[,;]\s+|\s*:\s+|\s+[—–-]\s+|\s*[,;](?=\S)")
-_END = re.compile(r"[\s.!?…]+$")
-# A full stop before a lower-case word, which razdel does not split at: "на утренник. пышная юбка".
-# The word before the stop must be a whole word (4+ letters) or a token, not an abbreviation ("т.к.").
-_WHOLE_WORD_STOP = re.compile(r"[А-Яа-яЁёA-Za-z]{4}\.$")
-_LOWER_START = re.compile(r"(?:(?<=[А-Яа-яЁёA-Za-z]{4}[.!?…])|(?<=>[.!?…])|(?<=[!?…]{2}))\s+(?=[а-яё])")
+_END = re.compile(r"[\s.!?…:]+$")
+# A full stop with no space after it: "огорода.много", "1,6 м.Прихожая" (not "т.к.", "г.в.").
+_GLUED_STOP = re.compile(
+    r"(?:(?<=[^\W\d_]{3})|(?<=\d{2})|(?<=>))\.(?=[а-яё]{2})|(?<=[^\W\d_])\.(?=[А-ЯЁ][а-яё]{2})"
+)
+# A sentence end before a lower-case word, which razdel does not split at: "на утренник. пышная юбка".
+_STOP_BEFORE_LOWER = re.compile(r"(\S+?)([.!?…]+)\s+(?=[а-яё])")
+_ABBREVIATIONS = frozenset({
+    "руб", "мес", "тыс", "млн", "млрд", "шт", "кв", "ул", "стр", "пр", "см", "мм", "кг", "гр", "эт", "тел",
+    "прим", "напр", "пос", "обл", "г", "т", "р", "л", "м", "д", "к", "ч", "с", "в", "п",
+})  # fmt: skip
+_UPPER = re.compile(r"\b[А-ЯЁ]+\b")
+_BULLET = re.compile(r"^[^\w<(«\"]+")
 
 
 @dataclass
@@ -88,27 +101,67 @@ def _ends_sentence(value: str, following: str) -> bool:
     word = following.split(maxsplit=1)[0].strip(",.") if following.strip() else ""
     if not value.endswith(".") or not word[:1].islower():
         return False
-    return bool(_WHOLE_WORD_STOP.search(value)) or parses(word)[0].tag.POS == "VERB"
+    last = re.findall(r"[^\W\d_]+", value)
+    whole_word = bool(last) and last[-1].lower() not in _ABBREVIATIONS
+    return whole_word or parses(word)[0].tag.POS == "VERB"
 
 
-def _pieces(text: str, values: Mapping[str, str]) -> list[str]:
-    """The text cut where a sentence ends before a lower-case word, which razdel does not cut."""
-    text = " ".join(text.split())
+def _unshout(line: str) -> str:
+    """A shouted line (mostly capitals) in lower case, keeping words the dictionary does not know
+    (abbreviations like «ГБО», «КПБ»); in other lines, only known upper-case words of 4+ letters."""
+    letters = [ch for ch in line if ch.isalpha()]
+    shouted = len(letters) > 8 and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
+
+    def lower(match: re.Match[str]) -> str:
+        word = match.group()
+        if not (shouted or len(word) >= 4) or not morph().word_is_known(word.lower()):
+            return word
+        return word.lower()
+
+    return _UPPER.sub(lower, line)
+
+
+def _lines(text: str) -> list[str]:
+    """The seller's lines, tidied, with a bulleted list after a colon joined into its line."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = _GLUED_STOP.sub(". ", _unshout(" ".join(raw.split())))
+        bare = _BULLET.sub("", line)
+        if not bare:
+            continue
+        if lines and lines[-1].endswith((":", ",")) and bare != line:  # a bulleted list after a colon
+            lines[-1] += " " + bare.rstrip(".;,") + ","
+            continue
+        lines.append(bare)
+    return [line.rstrip(",") for line in lines]
+
+
+def _pieces(line: str, values: Mapping[str, str]) -> list[str]:
+    """A line cut where a sentence ends before a lower-case word, which razdel does not cut."""
     cuts = [
         m.end()
-        for m in TOKEN.finditer(text)
-        if _ends_sentence(values.get(m.group(), ""), text[m.end() + 1 :])
+        for m in TOKEN.finditer(line)
+        if _ends_sentence(values.get(m.group(), ""), line[m.end() + 1 :])
     ]
-    parts = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
-    return [piece for part in parts for piece in _LOWER_START.split(part)]
+    for match in _STOP_BEFORE_LOWER.finditer(line):
+        word = match.group(1)
+        whole = TOKEN.fullmatch(word) or (
+            len(re.sub(r"\W", "", word)) >= 3 and word.strip("(«").lower() not in _ABBREVIATIONS
+        )
+        if whole or len(match.group(2)) > 1:
+            cuts.append(match.end(2))
+    cuts = sorted(set(cuts))
+    return [
+        line[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(line)], strict=True) if line[a:b].strip()
+    ]
 
 
 def read_sentences(text: str, values: Mapping[str, str]) -> list[Sentence]:
     """The seller's text as sentences (empty ones dropped)."""
     sentences = []
-    pieces = (p for part in _pieces(text, values) for p in sentenize(part))
+    pieces = (p for line in _lines(text) for part in _pieces(line, values) for p in sentenize(part))
     for piece in pieces:
-        body = piece.text.strip()
+        body = _BULLET.sub("", piece.text.strip())
         tail = _END.search(body)
         end = _ending(tail.group()) if tail else "."
         body = body[: tail.start()] if tail else body

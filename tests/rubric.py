@@ -35,7 +35,7 @@ COLOUR_STEMS = (
     "лилов", "малинов", "кремов", "молочн", "пурпур", "алый",
 )  # fmt: skip
 _SKIP_POS = {"PREP", "CONJ", "PRCL", "NPRO", "INTJ", None}
-_NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3})*(?:[.,]\d+)?")
+_NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3}(?!\d))*(?:[.,]\d+)?")
 
 
 def _lemmas(text: str) -> set[str]:
@@ -88,13 +88,13 @@ def names_item_first(text: str, noun: str) -> bool:
 
 def missing_numbers(text: str, attributes: dict[str, str], seller_text: str) -> set[str]:
     """The seller's numbers that the description lost."""
-    given = _numbers(" ".join([*attributes.values(), seller_text]))
+    given = _numbers(" | ".join([*attributes.values(), seller_text]))
     return given - _numbers(text)
 
 
 def foreign_numbers(text: str, attributes: dict[str, str], seller_text: str) -> set[str]:
     """Numbers in the description the seller never gave (digits of given numbers count as given)."""
-    given = " ".join([*attributes.values(), seller_text])
+    given = " | ".join([*attributes.values(), seller_text])
     return {n for n in _numbers(text) if n not in _numbers(given) and n not in given}
 
 
