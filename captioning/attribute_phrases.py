@@ -89,14 +89,14 @@ def _colour(value: str, name: str, target: Target) -> Phrase:
 
 
 def _material(value: str, name: str, target: Target) -> Phrase:
+    if _ABBREVIATION.fullmatch(value):  # ЛДСП, МДФ do not decline
+        return Phrase("complement", f"из {value}", plain(value, name))
     word = lower_first(value)
     if _one_adjective(word):
         return Phrase("adjective", word, plain(value, name))
     phrase = parse_phrase(word)
     if phrase.ok and all(_one_adjective(w) for w in phrase.words[: phrase.head_index]):
         return Phrase("complement", f"из {inflect_phrase(word, 'gent')}", plain(value, name))
-    if _ABBREVIATION.fullmatch(value):  # ЛДСП, МДФ do not decline
-        return Phrase("complement", f"из {value}", plain(value, name))
     return Phrase("detail", plain(value, name), plain(value, name))
 
 

@@ -161,7 +161,7 @@ def _agreeing(word: str, noun: Parse) -> Parse:
     return next(p for p in parses(word) if p.tag.POS in _ADJECTIVE_POS and _agrees(p, noun))
 
 
-_PROPER = frozenset({"Name", "Surn", "Patr", "Geox"})
+_NOT_COMMON = frozenset({"Name", "Surn", "Patr", "Geox", "Abbr"})
 
 
 def _nouns(word: str, case: str) -> list[Parse]:
@@ -169,7 +169,7 @@ def _nouns(word: str, case: str) -> list[Parse]:
     found = [
         p
         for p in parses(word)
-        if p.tag.POS == "NOUN" and p.tag.case == case and not _PROPER & p.tag.grammemes
+        if p.tag.POS == "NOUN" and p.tag.case == case and not _NOT_COMMON & p.tag.grammemes
     ]
     return sorted(found, key=lambda p: ("Pltm" in p.tag, p.tag.animacy == "inan", p.score), reverse=True)
 

@@ -105,6 +105,15 @@ def test_result_view_of_a_real_run(text_only_result: dict) -> None:
     assert all(row[2] for row in moderation)
 
 
+def test_suggestions_are_shown_apart_from_warnings() -> None:
+    result = {
+        "status": "ok", "warnings": ["Не указано, что продаётся"], "suggestions": ["По фото похоже на синий"]
+    }
+    status = app_view.status_markdown(result)
+    assert status.index("**Предупреждения:**") < status.index("- Не указано, что продаётся")
+    assert status.index("**Советы продавцу:**") < status.index("- По фото похоже на синий")
+
+
 def test_rejection_view_lists_every_reason() -> None:
     result = {"status": "rejected", "reasons": ["Фото 2 (b.jpg): не изображение", "Текст: телефон"]}
     status = app_view.status_markdown(result)

@@ -14,7 +14,7 @@ from PIL import Image
 from core.settings import PROJECT_ROOT
 
 RESULT_KEYS = {"status", "text", "route", "diversity", "moderation", "masking", "scores", "timings"}
-RESULT_KEYS |= {"reasons", "checkpoint"}
+RESULT_KEYS |= {"reasons", "checkpoint", "warnings", "suggestions"}
 
 
 def _cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -41,6 +41,12 @@ def test_run_json_ok_restores_numbers(tmp_path: Path) -> None:
     assert result.keys() >= RESULT_KEYS
     assert result["status"] == "ok"
     assert "5000" in result["text"] and "30 (19 см)" in result["text"]
+    assert result["text"].startswith(("Зимние сапоги", "Продаю зимние сапоги", "Продаются зимние сапоги"))
+    # offline nothing knows the photo shows the boots: its colour is a suggestion, not a fact
+    [suggestion] = result["suggestions"]
+    colour = re.fullmatch(r"По фото похоже на (\w+) — добавьте цвет в характеристики, если это так",
+                          suggestion)
+    assert colour is not None and colour.group(1)[:4] not in result["text"]
     assert result["route"]["name"] == "single"
     assert result["timings"]["total"] >= max(v for k, v in result["timings"].items() if k != "total")
 
@@ -77,10 +83,15 @@ def test_unknown_checkpoint_is_an_error_listing_names() -> None:
     assert "template" in " ".join(result["reasons"])
 
 
-def test_readable_summary_without_json() -> None:
+def test_readable_summary_without_json(tmp_path: Path) -> None:
     done = _cli("run", "--attr", "Тип=Чашка", "--attr", "Цена=350")
     assert done.returncode == 0, done.stderr
     assert "Статус: готово" in done.stdout and "350" in done.stdout
+    photos_only = _cli("run", "--image", _photo(tmp_path, "cup.jpg", (30, 40, 190)))
+    assert photos_only.returncode == 0, photos_only.stderr
+    assert "Внимание: Не указано, что продаётся" in photos_only.stdout
+    assert "python -m pipeline download vit-rugpt2" in photos_only.stdout
+    assert "Совет: По фото похоже на синий" in photos_only.stdout
 
 
 def test_bad_arguments_give_usage_not_traceback() -> None:

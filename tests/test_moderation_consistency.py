@@ -12,7 +12,14 @@ from core.listing import Photo
 from core.models import ModelStore
 from core.settings import Settings
 from moderation.config import ModerationConfig
-from moderation.consistency import photo_check, photo_matches, rank_text, text_check, text_matches
+from moderation.consistency import (
+    photo_check,
+    photo_matches,
+    photos_show_item,
+    rank_text,
+    text_check,
+    text_matches,
+)
 from ruclip_port import PhotoEmbeddings, load_ruclip
 from tests.tiny_models import make_tiny_ruclip
 
@@ -106,6 +113,17 @@ def test_without_ruclip_every_photo_check_is_unavailable_with_download_command()
             (2, "unavailable", None),
         ]
         assert "python -m pipeline download ruclip-vit-base-patch32-384" in checks[0].reason_ru
+
+
+def test_photos_show_the_item_only_when_every_photo_matched() -> None:
+    photos = _photos(3)
+    lenient = ModerationConfig(category_prompts=PROMPTS, match_top_k=2, mismatch_verdict="warn")
+    all_match = rank_text(torch.stack([ON_TOPIC, SHOE_LIKE, ON_TOPIC]), TEXT, PROMPT_EMB, PROMPTS, 2)
+    assert photos_show_item(match_checks(photos, all_match, lenient))
+    one_off = rank_text(torch.stack([ON_TOPIC, FURNITURE, ON_TOPIC]), TEXT, PROMPT_EMB, PROMPTS, 2)
+    assert not photos_show_item(match_checks(photos, one_off, lenient))  # warned, not passed
+    assert not photos_show_item(check_consistency(photos, "Кроссовки", None, ModerationConfig()))  # no ruCLIP
+    assert not photos_show_item([])  # photos only: nothing compared
 
 
 def test_nothing_to_compare_without_text_or_photos() -> None:

@@ -76,6 +76,32 @@ def test_check_skips_by_model_presence_and_reports_failures() -> None:
     assert len(with_clip.skipped) == 1 and len(with_clip.failed) == 2
 
 
+def test_exact_text_belongs_to_one_model_and_notes_are_checked() -> None:
+    case = _case_with([
+        {"check": "text_equals", "equals": "Чашка. Цена: 300 ₽.", "checkpoint": "template"},
+        {"check": "warnings_contain", "values": ["назовите товар"]},
+        {"check": "suggestions_contain", "values": ["По фото похоже на"]},
+    ])
+    result = Result(
+        text="Чашка. Цена: 300 ₽.", warnings=["Не указано, что продаётся: назовите товар"],
+        suggestions=["По фото похоже на белый — добавьте цвет в характеристики, если это так"],
+        checkpoint={"used": "template"},
+    )
+    assert len(check(case, result, present=set()).met) == 3
+    result.text, result.suggestions = "Чашка, цена 300 ₽.", []
+    assert len(check(case, result, present=set()).failed) == 2
+    result.checkpoint = {"used": "vit-rugpt2"}
+    outcome = check(case, result, present=set())
+    assert len(outcome.skipped) == 1 and len(outcome.failed) == 1  # another model's text is not compared
+
+
+def test_every_seed_case_with_a_text_has_its_expected_text_and_item() -> None:
+    for case in list_cases(SETTINGS):
+        if case.name.split("_")[0].isdigit() and any(e["check"] == "status" and e["equals"] == "ok"
+                                                      for e in case.expectations):
+            assert any(e["check"] == "text_equals" for e in case.expectations), case.name
+
+
 def test_cases_command_prints_table_and_exit_code() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pipeline", "cases", "--case", "6_text_only", "--json"],

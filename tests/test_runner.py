@@ -114,6 +114,34 @@ def test_full_pass_with_scores_and_each_photo_encoded_once(tmp_path: Path) -> No
     assert result.diversity["signals"]["photos_zero_shot"] is not None
 
 
+def _blue_item_photos(tmp_path: Path, count: int) -> list[Path]:
+    """Photos of one plain blue item on a light background: the colour estimate names it «синий»."""
+    paths = []
+    for index in range(count):
+        image = Image.new("RGB", (400, 600), (235, 235, 230))
+        image.paste(Image.new("RGB", (240, 400), (25, 40, 190)), (80, 100))
+        path = tmp_path / f"blue{index + 1}.jpg"
+        image.save(path)
+        paths.append(path)
+    return paths
+
+
+def test_a_photo_colour_is_a_fact_only_when_ruclip_matched_every_photo(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    make_tiny_ruclip(models / "ruclip-vit-base-patch32-384")
+    listing = Listing(_blue_item_photos(tmp_path, 2), {"Тип": "Куртка", "Цена": "3000"}, "Куртка тёплая.")
+    everything_matches = ModerationConfig(match_top_k=1000)  # the text always ranks within the top k
+    matched = Pipeline(Settings(models_dir=models), moderation=everything_matches).run(listing)
+    assert [c["verdict"] for c in matched.moderation if c["name"] == "photo_text_match"] == ["pass", "pass"]
+    assert "син" in matched.text.lower() and "определён по фото" in matched.suggestions[0]
+    nothing_matches = ModerationConfig(match_top_k=0, mismatch_verdict="warn")
+    unmatched = Pipeline(Settings(models_dir=models), moderation=nothing_matches).run(listing)
+    assert unmatched.status == "ok" and "син" not in unmatched.text.lower()
+    assert unmatched.suggestions == ["По фото похоже на синий — добавьте цвет в характеристики, если это так"]
+    offline = Pipeline(Settings(models_dir=tmp_path / "no-models")).run(listing)
+    assert "син" not in offline.text.lower() and offline.suggestions == unmatched.suggestions
+
+
 @pytest.fixture(scope="module")
 def neural_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     """A pipeline whose checkpoints folder holds the template and a tiny ViT + GPT-2 captioner "vit"."""
