@@ -104,7 +104,7 @@ class CheckpointInfo:
 
     @property
     def status_ru(self) -> str:
-        """ "готов" when the weights are there (or none are needed), otherwise "не скачан"."""
+        """"готов" when the weights are there (or none are needed), otherwise "не скачан"."""
         return STATUS_READY if self.present else STATUS_MISSING
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,7 +166,7 @@ def _source(manifest: dict) -> dict[str, Any] | None:
     if source is None:
         return None
     if not isinstance(source, dict):
-        raise ManifestError("source", 'нужен объект {"hub": ..., "revision": ...}')
+        raise ManifestError("source", "нужен объект {\"hub\": ..., \"revision\": ...}")
     hub = source.get("hub")
     if not isinstance(hub, str) or hub.count("/") != 1 or not all(hub.split("/")):
         raise ManifestError("source.hub", "нужен идентификатор вида «организация/модель»")

@@ -18,22 +18,9 @@ from masking.tokens import TOKEN, token_kind
 _WORD = re.compile(rf"{TOKEN.pattern}|[^\W_]+(?:[-'’/][^\W_]+)*")
 _FUNCTION_POS = frozenset({"PREP", "CONJ", "PRCL", "NPRO", "INTJ"})
 # Words that state nothing on their own; "шт" is only the unit of a count.
-_FUNCTION_WORDS = frozenset(
-    {
-        "весь",
-        "всё",
-        "это",
-        "который",
-        "очень",
-        "быть",
-        "так",
-        "также",
-        "тоже",
-        "ещё",
-        "шт",
-        "штука",
-    }
-)
+_FUNCTION_WORDS = frozenset({
+    "весь", "всё", "это", "который", "очень", "быть", "так", "также", "тоже", "ещё", "шт", "штука",
+})  # fmt: skip
 SALE_VERBS = frozenset({"продавать", "продать", "продаваться", "отдавать", "отдать", "предлагать"})
 
 

@@ -151,14 +151,16 @@ def _missing(draft: Draft, images: Sequence[Image.Image], caption: str | None) -
 def _names(
     draft: Draft, raw_name: str | None, phrases: list[Phrase], item: ItemPhrase | None, heard: frozenset[str]
 ) -> tuple[str, ...]:
-    """Brand and model for after the item's noun; one the seller names in part becomes a detail
-    («Модель: Mi TV P1 43»), one the seller names whole is left to the seller's words."""
+    """Brand and model for after the item's noun. One the seller names whole is left to the seller's
+    words; one the seller names in part goes after a noun from the fields, but becomes a detail
+    («Модель: Mi TV P1 43») where the seller's own words open the text."""
     keys = {name_key(w) for w in f"{draft.masked.text} {item.words() if item else ''}".split()}
+    from_fields = item is not None and not item.lemmas() & draft.lemmas(draft.masked.text)
     candidates = [Phrase("name", raw_name, raw_name)] if raw_name else []
     names = []
     for phrase in candidates + [p for p in phrases if p.slot == "name"]:
         said = _name_words_said(draft, phrase.text, heard, keys)
-        if not any(said):
+        if not any(said) or (not all(said) and from_fields):
             names.append(phrase.text)
         elif not all(said):
             phrases.append(Phrase("detail", phrase.fallback, phrase.fallback))
