@@ -5,8 +5,8 @@ Reported, as medians over listings and then over `--runs` runs:
 - per listing with no photos (grammar and phrasing only), on forty synthetic clothing listings;
 - per listing with the seller's colour given and three 400×600 photos (no colour work);
 - per listing with no colour given and three photos (adds the photo colour estimate);
-- per listing on the 150 real-style listings of tests/data (development and sealed rubric sets),
-  first pass (cold word caches) and warm.
+- per listing on the 683 real-style listings of tests/data (the rubric's development set and the
+  diversity set), first pass (cold word caches) and warm.
 Target: ≤ 20 ms median per listing.
 
     python -m bench.bench_template [--runs 5]
@@ -58,7 +58,7 @@ def real_style() -> list[tuple[MaskedListing, str]]:
     """The rubric's real-style listings, masked as the pipeline masks them."""
     rows = [
         json.loads(line)
-        for name in ("rubric_listings.jsonl", "rubric_sealed.jsonl")
+        for name in ("rubric_listings.jsonl", "diversity_real_style.jsonl")
         for line in (DATA / name).read_text(encoding="utf-8").splitlines()
     ]
     return [(mask(row["attributes"], row["text"]), row["label"]) for row in rows]

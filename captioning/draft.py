@@ -35,6 +35,7 @@ class Draft:
     masked: MaskedListing
     seed: str
     facts: ListingFacts
+    verbs: bool = True  # may a verb of selling be added before the item («Продаю …»)
     said: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)

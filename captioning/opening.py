@@ -17,12 +17,13 @@ def _lead(
     draft: Draft, item: ItemPhrase | None, names: tuple[str, ...], phrases: list[Phrase], fixed: bool
 ) -> str:
     """The item's words after a verb of selling: the seller's own verb, none where the seller's clause
-    goes on in its own case, otherwise one chosen by the hash."""
+    goes on in its own case or the listing is too short to pad, otherwise one chosen by the hash."""
     extra = tuple(p.text for p in phrases if p.slot == "adjective")
     after = tuple(p.text for p in phrases if p.slot == "complement")
     if item is None:
         named = " ".join(names)
-        return draft.pick("verb", [named, f"Продаю {named}", f"Продаётся {named}"])
+        options = [named, f"Продаю {named}", f"Продаётся {named}"]
+        return draft.pick("verb", options if draft.verbs else options[:1])
     if item.verb:
         return f"{item.verb} {item.render(item.case, extra, names, after)}"
     if fixed:
@@ -30,7 +31,8 @@ def _lead(
     nominative = item.render("nomn", extra, names, after)
     sells = "Продаются" if item.grammar().plural else "Продаётся"
     accusative = item.render("accs", extra, names, after)
-    return draft.pick("verb", [nominative, f"Продаю {accusative}", f"{sells} {nominative}"])
+    options = [nominative, f"Продаю {accusative}", f"{sells} {nominative}"]
+    return draft.pick("verb", options if draft.verbs else options[:1])
 
 
 def _list_end(clauses: Sequence[Clause]) -> int:

@@ -11,6 +11,7 @@ abbreviations like «ГБО» and names in Latin stay as they are).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ _ABBREVIATIONS = frozenset({
 })  # fmt: skip
 _UPPER = re.compile(r"\b[А-ЯЁ]+\b")
 _BULLET = re.compile(r"^[^\w<(«\"]+")
+
 
 
 @dataclass
@@ -121,12 +123,23 @@ def _unshout(line: str) -> str:
     return _UPPER.sub(lower, line)
 
 
+_SYMBOLS = ("So", "Sk", "Mn", "Me")  # emoji, their modifiers and variation selectors
+
+
+def _without_trailing_symbols(line: str) -> str:
+    """The line without emoji and other symbols at its end ("в профиле🔸"); punctuation stays."""
+    end = len(line)
+    while end and (unicodedata.category(line[end - 1]) in _SYMBOLS or line[end - 1] in " \u200d"):
+        end -= 1
+    return line[:end]
+
+
 def _lines(text: str) -> list[str]:
     """The seller's lines, tidied, with a bulleted list after a colon joined into its line."""
     lines: list[str] = []
     for raw in text.splitlines():
         line = _GLUED_STOP.sub(". ", _unshout(" ".join(raw.split())))
-        bare = _BULLET.sub("", line)
+        bare = _without_trailing_symbols(_BULLET.sub("", line))
         if not bare:
             continue
         if lines and lines[-1].endswith((":", ",")) and bare != line:  # a bulleted list after a colon

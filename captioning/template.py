@@ -27,6 +27,7 @@ from captioning.price_talk import price_talk
 from captioning.repeats import digits, name_key
 from captioning.seller_text import Sentence, read_sentences
 from core.catalogue import download_command
+from core.listing import seller_input
 from core.models import ModelStore
 from core.morphology import paired_lemmas
 from masking.types import MaskedListing
@@ -34,6 +35,8 @@ from photos.facts import is_colour_word, item_colour
 
 # The smallest caption checkpoint that describes a photo: what a seller with photos only can download.
 PHOTO_CHECKPOINT = "vit-rugpt2"
+# At most this many times the length of what the seller gave ("Поле: значение" lines and the text).
+LENGTH_RATIO = 1.2
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -174,12 +177,28 @@ def compose_listing(
     photo_caption: str | None = None,
 ) -> Generation:
     """Write the Russian description of a masked listing (tokens pass through untouched), with warnings
-    and suggestions for the seller."""
-    draft = Draft(masked, listing_seed(masked, diversity), sort_attributes(masked.attributes))
+    and suggestions for the seller. A short listing gets no verb of selling that would make the text
+    longer than LENGTH_RATIO × what the seller gave."""
+    composed = _compose(masked, diversity, images, photo_caption, verbs=True)
+    if len(composed.text) > LENGTH_RATIO * len(seller_input(masked.attributes, masked.text)):
+        return _compose(masked, diversity, images, photo_caption, verbs=False)
+    return composed
+
+
+def _compose(
+    masked: MaskedListing,
+    diversity: DiversityLabel,
+    images: Sequence[Image.Image],
+    photo_caption: str | None,
+    verbs: bool,
+) -> Generation:
+    draft = Draft(masked, listing_seed(masked, diversity), sort_attributes(masked.attributes), verbs)
     sentences = read_sentences(masked.text, masked.values)
     seller = frozenset().union(*(s.lemmas for s in sentences))
     field_item, raw_name = _field_item(draft.facts, diversity == "<VARIATIVE>")
     item, index = _choose(_seller_item(sentences), field_item)
+    if index is None and item is not None and sentences and item.lemma in sentences[0].lemmas:
+        item = None  # the seller names it inside their first sentence («Донцова, 25 книг»): it opens
     source = sentences.pop(index) if index is not None else None
     heard = seller | (item.lemmas() if item is not None else frozenset())
     target = Target(item.grammar() if item else None, item.plural if item else False, masked.values)

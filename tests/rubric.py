@@ -40,7 +40,7 @@ _NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3}(?!\d))*(?:[.,]\d+)?")
 
 def _lemmas(text: str) -> set[str]:
     found = set()
-    for token in tokenize(text):
+    for token in tokenize(re.sub(r"\bб/у\b", "бу", text, flags=re.IGNORECASE)):
         word = token.text.lower()
         if word.isdigit():
             found.add(word)
