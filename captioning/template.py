@@ -12,7 +12,8 @@ the numbers back. Phrasing varies between listings, chosen by a hash of the list
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 
 from PIL import Image
@@ -108,11 +109,11 @@ def _phrases(draft: Draft, target: Target, heard: frozenset[str]) -> list[Phrase
     return [p for p in found if p is not None]
 
 
-def _photo_colour(draft: Draft, images: Sequence[Image.Image], seller: frozenset[str]) -> str | None:
+def _photo_colour(draft: Draft, photos: Callable[[], str | None], seller: frozenset[str]) -> str | None:
     """The photos' colour when it may be stated; otherwise, if there is one, a suggestion to the seller."""
-    if not images or draft.facts.get("colour") or any(is_colour_word(w) for w in seller):
+    if draft.facts.get("colour") or any(is_colour_word(w) for w in seller):
         return None
-    name = item_colour(images).name_ru
+    name = photos()
     if name is None:
         return None
     if draft.masked.photos_show_item:
@@ -179,9 +180,10 @@ def compose_listing(
     """Write the Russian description of a masked listing (tokens pass through untouched), with warnings
     and suggestions for the seller. A short listing gets no verb of selling that would make the text
     longer than LENGTH_RATIO × what the seller gave."""
-    composed = _compose(masked, diversity, images, photo_caption, verbs=True)
+    colour = cache(lambda: item_colour(images).name_ru if images else None)  # estimated once, if needed
+    composed = _compose(masked, diversity, images, photo_caption, colour, verbs=True)
     if len(composed.text) > LENGTH_RATIO * len(seller_input(masked.attributes, masked.text)):
-        return _compose(masked, diversity, images, photo_caption, verbs=False)
+        return _compose(masked, diversity, images, photo_caption, colour, verbs=False)
     return composed
 
 
@@ -190,6 +192,7 @@ def _compose(
     diversity: DiversityLabel,
     images: Sequence[Image.Image],
     photo_caption: str | None,
+    photo_colour: Callable[[], str | None],
     verbs: bool,
 ) -> Generation:
     draft = Draft(masked, listing_seed(masked, diversity), sort_attributes(masked.attributes), verbs)
@@ -204,7 +207,7 @@ def _compose(
     target = Target(item.grammar() if item else None, item.plural if item else False, masked.values)
     phrases = _phrases(draft, target, heard)
     names = _names(draft, raw_name, phrases, item, heard)
-    colour = _photo_colour(draft, images, seller)
+    colour = _photo_colour(draft, photo_colour, seller)
     if colour is not None:
         phrases.insert(0, Phrase("adjective" if item else "detail", colour, f"цвет {colour}"))
     price = next((p for p in phrases if p.slot == "price"), None)
