@@ -41,11 +41,21 @@ def seller_input(attributes: dict[str, str], text: str) -> str:
 
 @dataclass
 class Photo:
-    """A validated photo: decoded, EXIF-rotated, RGB. `number` is 1-based, as the seller counts."""
+    """A validated photo: decoded, EXIF-rotated, RGB, shrunk to the working size (Limits.working_side).
+
+    `number` is 1-based, as the seller counts; `original_size` is the uploaded file's (width, height),
+    upright, when the photo was shrunk (None: `image` has the original size).
+    """
 
     number: int
     name: str
     image: Image.Image
+    original_size: tuple[int, int] | None = None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The uploaded photo's (width, height), upright, whatever size `image` was shrunk to."""
+        return self.original_size or self.image.size
 
     @property
     def label(self) -> str:

@@ -24,6 +24,10 @@ class Limits:
     max_key_chars: int = 100
     max_value_chars: int = 500
     max_text_chars: int = 5000
+    max_attributes: int = 50  # attribute rows with a value
+    max_listing_chars: int = 10_000  # attribute names, values and the text together
+    working_side: int = 1536  # photos are shrunk to this longer side on decoding: the most any stage needs
+    decode_threads: int = 2  # photos decoded at once (each holds its full-size decoded copy meanwhile)
     allowed_formats: tuple[str, ...] = ("JPEG", "PNG", "GIF")
     allowed_extensions: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".gif")
 

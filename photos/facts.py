@@ -225,11 +225,14 @@ def _laplacian_variance(gray: np.ndarray) -> float:
     return float(lap.var())
 
 
-def photo_quality(image: Image.Image, thresholds: QualityThresholds | None = None) -> list[str]:
-    """Russian hints about one photo on its own (darkness, blur, size)."""
+def photo_quality(
+    image: Image.Image, thresholds: QualityThresholds | None = None, size: tuple[int, int] | None = None
+) -> list[str]:
+    """Russian hints about one photo on its own (darkness, blur, size); `size` is the uploaded photo's
+    when `image` is a shrunk copy of it."""
     t = thresholds or QualityThresholds()
     hints: list[str] = []
-    width, height = image.size
+    width, height = size or image.size
     if width * height < t.min_pixels:
         hints.append(f"маленькое разрешение ({width}×{height}), покупатель не разглядит детали")
     gray_image = image.convert("L")
@@ -245,11 +248,15 @@ def photo_quality(image: Image.Image, thresholds: QualityThresholds | None = Non
 
 
 def quality_hints(
-    images: Sequence[Image.Image], thresholds: QualityThresholds | None = None
+    images: Sequence[Image.Image],
+    thresholds: QualityThresholds | None = None,
+    sizes: Sequence[tuple[int, int] | None] | None = None,
 ) -> list[list[str]]:
-    """Per photo, in order, Russian hints for the seller; a near-duplicate names the earlier photo."""
+    """Per photo, in order, Russian hints for the seller; a near-duplicate names the earlier photo.
+    `sizes` are the uploaded photos' sizes when `images` are shrunk copies."""
     t = thresholds or QualityThresholds()
-    hints = [photo_quality(image, t) for image in images]
+    sizes = sizes or [None] * len(images)
+    hints = [photo_quality(image, t, size) for image, size in zip(images, sizes, strict=True)]
     hashes = [imagehash.phash(image) for image in images]  # phash converts to grey itself
     for j in range(len(images)):
         for i in range(j):

@@ -178,9 +178,9 @@ class Pipeline:
                 valid = validate(listing, self.settings.limits)
             except ValidationError as error:
                 raise StageFailed("rejected", error.messages) from None
-            hints = quality_hints([p.image for p in valid.photos])
+            hints = quality_hints([p.image for p in valid.photos], sizes=[p.size for p in valid.photos])
             result.photos = [
-                {"number": p.number, "name": p.name, "width": p.image.width, "height": p.image.height,
+                {"number": p.number, "name": p.name, "width": p.size[0], "height": p.size[1],
                  "hints": photo_hints}
                 for p, photo_hints in zip(valid.photos, hints, strict=True)
             ]  # fmt: skip

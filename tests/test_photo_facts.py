@@ -136,6 +136,12 @@ def test_degraded_photos_get_hints(photo: Image.Image) -> None:
     assert any("разрешение" in h and "150×200" in h for h in hints[2])
 
 
+def test_resolution_hint_judges_the_uploaded_size_not_the_shrunk_copy(photo: Image.Image) -> None:
+    strip = photo.resize((1536, 23))  # a 10000×150 upload after shrinking to the working side
+    assert not any("разрешение" in h for h in quality_hints([strip], sizes=[(10000, 150)])[0])
+    assert any("разрешение" in h for h in quality_hints([strip])[0])
+
+
 def test_near_duplicates_name_the_earlier_photo(photo: Image.Image, shared_photos: Path) -> None:
     other_path = sorted((shared_photos / "clothing" / "dress").glob("*.jpg"))[0]
     with Image.open(other_path) as other:

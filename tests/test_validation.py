@@ -11,7 +11,7 @@ from PIL import Image
 
 from core.listing import Listing
 from core.settings import Limits
-from photos import to_rgb
+from photos import shrink_rgb, to_rgb
 from validation import EMPTY_LISTING_MESSAGE, ValidationError, load_image, validate
 
 
@@ -168,6 +168,46 @@ def test_sixteen_bit_grey_scaled_not_clipped(tmp_path: Path) -> None:
     path = _save(image, tmp_path / "deep.png", format="PNG")
     value = load_image(path).getpixel((3, 3))[0]
     assert 120 <= value <= 135  # half of the 16-bit range is mid-grey, not white
+
+
+def test_large_photo_is_shrunk_to_the_working_side_with_its_upright_size_kept(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned by a quarter
+    photo = Image.new("RGB", (4000, 2000), (200, 30, 30))
+    path = _save(photo, tmp_path / "wide.jpg", format="JPEG", exif=exif)
+    [valid] = validate(Listing([path])).photos
+    assert valid.size == (2000, 4000)  # the upload, upright
+    assert valid.image.size == (667, 1334)  # reduced by 3 (the smallest whole factor to ≤ 1536), upright
+    assert valid.image.getpixel((300, 600))[0] > 180
+
+
+def test_strips_of_a_large_photo_convert_alike() -> None:
+    deep = Image.new("I", (3100, 2000), 1000)
+    deep.paste(4000, (0, 1000, 3100, 2000))  # the brightest pixels only in the bottom strips
+    shrunk = shrink_rgb(deep, 1536)
+    assert shrunk.size == (1034, 667)
+    assert shrunk.getpixel((500, 100)) == (63, 63, 63) and shrunk.getpixel((500, 600)) == (255, 255, 255)
+    clear = Image.new("P", (3100, 2000), 1)
+    clear.putpalette([10, 200, 10, 0, 0, 0] + [0] * 762)
+    clear.info["transparency"] = 1
+    clear.paste(0, (0, 0, 3100, 100))
+    shrunk = shrink_rgb(clear, 1536)
+    assert shrunk.getpixel((500, 10)) == (10, 200, 10) and shrunk.getpixel((500, 600)) == (255, 255, 255)
+
+
+def test_fifty_attributes_accepted_fifty_one_refused_with_the_limit() -> None:
+    fifty = {f"Поле {i}": "да" for i in range(50)}
+    assert len(validate(Listing([], fifty)).attributes) == 50
+    [message] = _refusal(Listing([], {**fifty, "Ещё одно": "да", "Пустое": " "}))
+    assert "характеристик" in message and "51" in message and "50" in message
+
+
+def test_listing_over_the_total_character_limit_refused_with_the_limit() -> None:
+    attributes = {f"Поле {i}": "з" * 490 for i in range(14)}  # each field within its own limit
+    [message] = _refusal(Listing([], attributes, "т" * 4000))
+    assert "10000" in message and "слишком длинное" in message
+    limits = Limits(max_listing_chars=100_000)
+    assert validate(Listing([], attributes, "т" * 4000), limits).text
 
 
 def test_attribute_key_over_100_refused() -> None:

@@ -21,11 +21,12 @@ from PIL import Image, UnidentifiedImageError
 from safetensors.torch import load_file, save_file
 
 from core.listing import DiversityLabel
+from core.settings import Limits
 from diversity import classify
 from masking import mask
 from masking.tokens import rename_tokens, token_kind, token_name
 from masking.types import MaskedListing
-from photos import upright_rgb
+from photos import decode_upright
 from ruclip_port import PhotoEmbeddings
 
 
@@ -191,11 +192,12 @@ def tower_key(folder: Path, extra: str = "") -> str:
 
 
 def open_images(paths: Sequence[Path]) -> list[Image.Image]:
-    """Photos loaded into memory (files closed), upright and RGB as the pipeline gives them to models."""
+    """Photos loaded into memory (files closed), upright, RGB and shrunk as the pipeline gives them to
+    models."""
     images = []
     for path in paths:
         with Image.open(path) as image:
-            images.append(upright_rgb(image))
+            images.append(decode_upright(image, Limits().working_side)[0])
     return images
 
 

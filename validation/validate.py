@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from PIL import Image, UnidentifiedImageError
 
 from core.listing import Listing, Photo
 from core.settings import Limits
-from photos import upright_rgb
+from photos import decode_upright
 
 EMPTY_LISTING_MESSAGE = (
     "Объявление пустое: добавьте хотя бы одно фото, характеристики (например, «Цена» и «Размер») "
@@ -47,17 +48,19 @@ def validate(listing: Listing, limits: Limits | None = None) -> ValidListing:
         errors.append(
             f"Текст слишком длинный: {len(text)} символов, допустимо не больше {limits.max_text_chars}."
         )
+    total = len(text) + sum(len(key) + len(value) for key, value in attributes.items())
+    if total > limits.max_listing_chars and not errors:
+        errors.append(
+            f"Объявление слишком длинное: {total} символов в характеристиках и тексте вместе, "
+            f"допустимо не больше {limits.max_listing_chars}."
+        )
     photos: list[Photo] = []
     if len(listing.images) > limits.max_images:
         errors.append(
             f"Слишком много фото: {len(listing.images)}, допустимо не больше {limits.max_images}."
         )
     else:
-        for number, path in enumerate(listing.images, start=1):
-            try:
-                photos.append(Photo(number, Path(path).name, load_image(Path(path), limits)))
-            except ValidationError as error:
-                errors.extend(f"Фото {number} ({Path(path).name}): {m}" for m in error.messages)
+        photos = _open_photos([Path(path) for path in listing.images], limits, errors)
     if errors:
         raise ValidationError(errors)
     if not photos and not attributes and not text:
@@ -65,12 +68,39 @@ def validate(listing: Listing, limits: Limits | None = None) -> ValidListing:
     return ValidListing(photos, attributes, text)
 
 
+def _open_photos(paths: list[Path], limits: Limits, errors: list[str]) -> list[Photo]:
+    """Decode the photos, a few at a time (Pillow decodes outside the GIL); refusals go to `errors`."""
+
+    def attempt(path: Path) -> tuple[Image.Image, tuple[int, int]] | ValidationError:
+        try:
+            return _open_photo(path, limits)
+        except ValidationError as error:
+            return error
+
+    with ThreadPoolExecutor(max(1, min(limits.decode_threads, len(paths)))) as pool:
+        outcomes = list(pool.map(attempt, paths))
+    photos: list[Photo] = []
+    for number, (path, outcome) in enumerate(zip(paths, outcomes, strict=True), start=1):
+        if isinstance(outcome, ValidationError):
+            errors.extend(f"Фото {number} ({path.name}): {m}" for m in outcome.messages)
+        else:
+            image, size = outcome
+            photos.append(Photo(number, path.name, image, size if size != image.size else None))
+    return photos
+
+
 def _clean_attributes(raw: Mapping[Any, Any] | None, limits: Limits, errors: list[str]) -> dict[str, str]:
-    """Trim keys and values, drop empty values, refuse over-long or nameless fields."""
+    """Trim keys and values, drop empty values, refuse too many, over-long or nameless fields."""
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
         errors.append("Характеристики должны быть набором пар «поле — значение».")
+        return {}
+    filled = sum(1 for value in raw.values() if value is not None and str(value).strip())
+    if filled > limits.max_attributes:
+        errors.append(
+            f"Слишком много характеристик: {filled}, допустимо не больше {limits.max_attributes}."
+        )
         return {}
     clean: dict[str, str] = {}
     for raw_key, raw_value in raw.items():
@@ -96,8 +126,13 @@ def _clean_attributes(raw: Mapping[Any, Any] | None, limits: Limits, errors: lis
 
 
 def load_image(path: Path, limits: Limits | None = None) -> Image.Image:
-    """Open, check and normalise one photo: format by content, size, pixel count, EXIF, RGB."""
-    limits = limits or Limits()
+    """Open, check and normalise one photo: format by content, size, pixel count, EXIF, RGB, shrunk to
+    `limits.working_side`."""
+    return _open_photo(path, limits or Limits())[0]
+
+
+def _open_photo(path: Path, limits: Limits) -> tuple[Image.Image, tuple[int, int]]:
+    """The checked, decoded and shrunk photo, and the upright size of the uploaded file."""
     if not path.is_file():
         raise ValidationError("файл не найден.")
     if path.suffix.lower() not in limits.allowed_extensions:
@@ -114,19 +149,20 @@ def load_image(path: Path, limits: Limits | None = None) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own, stricter check below
-            image = Image.open(path)
-            image_format = image.format or ""
-            if image_format not in limits.allowed_formats:
-                actual = image_format or "неизвестный"
-                raise ValidationError(f"это не JPEG, PNG или GIF (по содержимому файла формат: {actual}).")
-            width, height = image.size
-            if width * height > limits.max_pixels:
-                raise ValidationError(
-                    f"слишком большое разрешение {width}×{height} ({width * height / 1e6:.0f} Мп), "
-                    f"допустимо не больше {limits.max_pixels / 1e6:.0f} Мп."
-                )
-            image.seek(0)  # animated GIF: the first frame
-            image.load()
+            with Image.open(path) as image:
+                image_format = image.format or ""
+                if image_format not in limits.allowed_formats:
+                    actual = image_format or "неизвестный"
+                    raise ValidationError(
+                        f"это не JPEG, PNG или GIF (по содержимому файла формат: {actual})."
+                    )
+                width, height = image.size
+                if width * height > limits.max_pixels:
+                    raise ValidationError(
+                        f"слишком большое разрешение {width}×{height} ({width * height / 1e6:.0f} Мп), "
+                        f"допустимо не больше {limits.max_pixels / 1e6:.0f} Мп."
+                    )
+                return decode_upright(image, limits.working_side)
     except ValidationError:
         raise
     except Image.DecompressionBombError:
@@ -135,4 +171,3 @@ def load_image(path: Path, limits: Limits | None = None) -> Image.Image:
         raise ValidationError("это не JPEG, PNG или GIF: содержимое не похоже на изображение.") from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise ValidationError("файл повреждён или обрезан, изображение не читается.") from None
-    return upright_rgb(image)
