@@ -58,12 +58,14 @@ def nudenet_session(model_path: Path, device: str = "cpu") -> Any:
     """The ONNX Runtime session of a detector file (through the model store: once per path).
 
     It runs on the CPU whatever the torch device. Idle worker threads sleep instead of spinning: on a
-    shared CPU spinning burns time others need.
+    shared CPU spinning burns time others need. No memory arena: a ten-photo batch would otherwise keep
+    its working memory (tens of MB) between requests.
     """
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.enable_cpu_mem_arena = False
     return onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from captioning.base import low_confidence_warning
 from captioning.registry import CheckpointInfo, Registry, UnknownCheckpointError
 from core.listing import Listing, Result, seller_input
+from core.memory import release_freed_memory
 from core.models import ModelStore
 from core.settings import Settings
 from diversity import Diversity, DiversityConfig, classify
@@ -123,6 +124,8 @@ class Pipeline:
             self.generate(prepared, single, multi, _scaled(report, 0.45 + i * share, share))
             for i, (single, multi) in enumerate(pairs)
         ]
+        del prepared  # the photos: no Result holds them
+        release_freed_memory()
         report(1.0, "Готово")
         return results
 
@@ -178,6 +181,8 @@ class Pipeline:
                 valid = validate(listing, self.settings.limits)
             except ValidationError as error:
                 raise StageFailed("rejected", error.messages) from None
+            finally:
+                release_freed_memory()  # the full-size decoded photos: only shrunk copies are kept
             hints = quality_hints([p.image for p in valid.photos], sizes=[p.size for p in valid.photos])
             result.photos = [
                 {"number": p.number, "name": p.name, "width": p.size[0], "height": p.size[1],
