@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import torch
 
+from captioning.files import ADAPTER_CONFIG, missing_files
 from core.catalogue import download_command
 from core.models import ModelLoadError, ModelStore
 
@@ -19,10 +20,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.safetensors.index.json", "*.bin.index.json")
-TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer.model", "spiece.model")
-ADAPTER_CONFIG = "adapter_config.json"
-PROCESSOR_FILES = ("preprocessor_config.json",)  # the image processor both photo kinds need
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -110,17 +107,9 @@ def check_kind(manifest: dict[str, Any], kind: str, folder: Path) -> None:
         )
 
 
-def check_files(folder: Path, extra: tuple[tuple[str, ...], ...] = ()) -> None:
-    """Refuse a folder without config, weights and tokenizer (plus `extra` groups: any one file of each)."""
-    missing: list[str] = []
-    if not (folder / "config.json").is_file():
-        missing.append("config.json")
-    weights = (p for pattern in WEIGHT_PATTERNS for p in folder.glob(pattern))
-    if not any(not p.name.startswith("adapter_") for p in weights):
-        missing.append("веса модели (*.safetensors или pytorch_model.bin)")
-    for group in (TOKENIZER_FILES, *extra):
-        if not any((folder / name).is_file() for name in group):
-            missing.append(" или ".join(group))
+def check_files(folder: Path, kind: str) -> None:
+    """Refuse a folder without the files a checkpoint of `kind` needs (captioning.files.REQUIRED_FILES)."""
+    missing = missing_files(folder, kind)
     if missing:
         raise NeuralModelError(
             f"В папке модели {folder} не хватает файлов: {'; '.join(missing)}. "
@@ -189,7 +178,7 @@ def checked_options(
     """Refuse a folder of the wrong kind, with missing files or another architecture (before anything
     heavy loads); then the manifest's generation options and the device to run on."""
     check_kind(manifest, kind, folder)
-    check_files(folder, (PROCESSOR_FILES,))
+    check_files(folder, kind)
     check_model_type(folder, model_types, kind)
     return GenerationOptions.from_manifest(manifest, folder), torch.device(models.device)
 

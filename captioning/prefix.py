@@ -27,8 +27,8 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from captioning.base import DiversityLabel, Generation
+from captioning.files import MAPPER_FILE, PREFIX_CONFIG, missing_files
 from captioning.neural import (
-    TOKENIZER_FILES,
     GenerationOptions,
     NeuralModelError,
     check_kind,
@@ -47,9 +47,6 @@ from masking.types import MaskedListing
 log = logging.getLogger(__name__)
 
 KIND = "prefix"
-CONFIG_FILE = "prefix_config.json"
-MAPPER_FILE = "mapper.safetensors"
-ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 DECODER_TYPES = ("gpt2",)
 DIVERSITY_TOKENS: tuple[DiversityLabel, ...] = ("<SINGLE>", "<VARIATIVE>")
 # masking numbers repeated values of a type: <SIZE>, <SIZE_2>, …; this many get their own token each
@@ -93,12 +90,12 @@ class PrefixConfig:
     def save(self, folder: Path) -> None:
         """Write `prefix_config.json`."""
         text = json.dumps(asdict(self), ensure_ascii=False, indent=2)
-        (folder / CONFIG_FILE).write_text(text + "\n", encoding="utf-8")
+        (folder / PREFIX_CONFIG).write_text(text + "\n", encoding="utf-8")
 
     @classmethod
     def read(cls, folder: Path) -> PrefixConfig:
         """Read `prefix_config.json`; NeuralModelError in Russian when it is missing or malformed."""
-        path = folder / CONFIG_FILE
+        path = folder / PREFIX_CONFIG
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             data["lora_targets"] = tuple(data.get("lora_targets", cls.lora_targets))
@@ -335,8 +332,7 @@ class PrefixCaptioner:
 
 def check_folder(folder: Path) -> None:
     """Refuse a prefix checkpoint folder that lacks any of its files."""
-    groups = [(CONFIG_FILE,), (MAPPER_FILE,), *((name,) for name in ADAPTER_FILES), TOKENIZER_FILES]
-    missing = [" или ".join(group) for group in groups if not any((folder / n).is_file() for n in group)]
+    missing = missing_files(folder, KIND)
     if missing:
         raise NeuralModelError(f"В папке чекпойнта {folder} не хватает файлов: {'; '.join(missing)}")
 

@@ -1,7 +1,11 @@
-"""The checkpoint registry: every folder under the checkpoints folder with a valid `checkpoint.json`.
+"""The checkpoint registry: every folder under the checkpoints folder, with its state.
 
-A new checkpoint folder needs no code change; a new model kind is one line in `KINDS`.
-Kind modules are imported only when a checkpoint of that kind is loaded.
+A folder with a valid `checkpoint.json` is a checkpoint (`list_checkpoints`, the model dropdowns); every
+folder the registry sees, valid or not, is reported with its state by `folders()`: «готов», «не скачан»
+or «повреждён» with the reason (a manifest error, a folder name that breaks the naming rule, missing
+files, a weights file whose header does not read). A new checkpoint folder needs no code change; a new
+model kind is one line in `KINDS` (and its files in `captioning.files.REQUIRED_FILES`). Kind modules
+are imported only when a checkpoint of that kind is loaded.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from captioning.base import Captioner
-from core.catalogue import download_command, has_weights
-from core.models import ModelStore
+from captioning.files import WEIGHT_PATTERNS, missing_files, weight_problem
+from core.catalogue import download_command
+from core.models import ModelLoadError, ModelStore
 from core.settings import Settings
+from core.text import shorten
 
 MANIFEST = "checkpoint.json"
 IMAGE_MODES = ("none", "single", "multi")
@@ -29,7 +35,12 @@ DEFAULT_ROUTES: dict[str, tuple[str, ...]] = {
 }
 STATUS_READY = "готов"
 STATUS_MISSING = "не скачан"
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+STATUS_BROKEN = "повреждён"
+NAME_RULE_RU = (
+    "имя папки — буквы (можно русские), цифры, «.», «-» и «_», первая — буква или цифра, без пробелов "
+    "и других знаков, не длиннее 100 символов"
+)
+_NAME_RE = re.compile(r"^[^\W_][\w.-]{0,99}$")  # \w: letters and digits of any script, and "_"
 
 Loader = Callable[[Path, dict, ModelStore], Captioner]
 
@@ -59,7 +70,7 @@ class UnknownCheckpointError(KeyError):
         self.name = name
         self.available = available
         listed = ", ".join(available) if available else "нет ни одной"
-        self.message = f"Неизвестная модель «{name}»{detail}. Доступные модели: {listed}."
+        self.message = f"Неизвестная модель «{shorten(name)}»{detail}. Доступные модели: {listed}."
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -76,15 +87,21 @@ class CheckpointNotDownloadedError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class InvalidManifest:
-    """A checkpoint folder the registry refused, with the manifest field at fault."""
+class InvalidFolder:
+    """A folder the registry refused: the manifest field at fault, or "" when the folder's name is."""
 
     folder: Path
     field: str
     message_ru: str
 
+    @property
+    def reason(self) -> str:
+        """What is wrong, in Russian, without the folder's name."""
+        return f"{MANIFEST}: поле «{self.field}» — {self.message_ru}" if self.field else self.message_ru
+
     def __str__(self) -> str:
-        return f"{self.folder.name}/{MANIFEST}: поле «{self.field}» — {self.message_ru}"
+        name = shorten(self.folder.name)
+        return f"{name}/{self.reason}" if self.field else f"«{name}»: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -101,11 +118,19 @@ class CheckpointInfo:
     generation: dict[str, Any] = field(default_factory=dict)
     folder: Path = Path()
     licence: str | None = None
+    problem: str | None = None  # why a downloaded folder can't load (missing files, unreadable weights)
+
+    @property
+    def state(self) -> str:
+        """«не скачан» before the weights are there, «повреждён» when they can't load, else «готов»."""
+        if not self.present:
+            return STATUS_MISSING
+        return STATUS_BROKEN if self.problem else STATUS_READY
 
     @property
     def status_ru(self) -> str:
-        """"готов" when the weights are there (or none are needed), otherwise "не скачан"."""
-        return STATUS_READY if self.present else STATUS_MISSING
+        """The state, with the reason when the folder is broken ("повреждён: не хватает файлов: …")."""
+        return f"{STATUS_BROKEN}: {self.problem}" if self.state == STATUS_BROKEN else self.state
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary for Result.checkpoint and the CLI listing."""
@@ -206,7 +231,7 @@ def parse_manifest(folder: Path) -> CheckpointInfo:
     if not isinstance(generation, dict):
         raise ManifestError("generation", "нужен объект с параметрами генерации")
     licence = _text(manifest, "licence", required=False)
-    present = source is None or has_weights(folder)
+    present = source is None or any(any(folder.glob(pattern)) for pattern in WEIGHT_PATTERNS)
     return CheckpointInfo(
         name=folder.name,
         title=title or folder.name,
@@ -218,7 +243,61 @@ def parse_manifest(folder: Path) -> CheckpointInfo:
         generation=generation,
         folder=folder,
         licence=licence,
+        problem=_problem(folder, kind) if present else None,
     )
+
+
+def _problem(folder: Path, kind: str) -> str | None:
+    """Why a folder whose weights are there can't load: missing files first, then unreadable weights."""
+    missing = missing_files(folder, kind)
+    if missing:
+        return f"не хватает файлов: {'; '.join(missing)}"
+    return weight_problem(folder)
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """One folder under the checkpoints folder as the registry saw it (what `folders()` lists).
+
+    `state` is «готов», «не скачан» or «повреждён»; `reason` says what is wrong with a broken one;
+    `info` is the checkpoint when its manifest is valid; `command` downloads it when it can be.
+    """
+
+    name: str
+    folder: Path
+    state: str
+    reason: str = ""
+    info: CheckpointInfo | None = None
+
+    @property
+    def shown_name(self) -> str:
+        """The folder's name as messages show it (at most 100 characters)."""
+        return shorten(self.name)
+
+    @property
+    def status_ru(self) -> str:
+        """"готов", "не скачан" or "повреждён: <причина>"."""
+        return f"{self.state}: {self.reason}" if self.reason else self.state
+
+    @property
+    def command(self) -> str | None:
+        """The command that downloads (or downloads again) this checkpoint, when it has a hub source."""
+        return download_command(self.name) if self.info is not None and self.info.source else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: name, folder, state, reason, status line, download command, and the checkpoint's
+        kind, title and routes when its manifest is valid."""
+        entry: dict[str, Any] = {
+            "name": self.shown_name,
+            "folder": str(self.folder),
+            "state": self.state,
+            "reason": self.reason,
+            "status": self.status_ru,
+            "command": self.command,
+        }
+        if self.info is not None:
+            entry.update(kind=self.info.kind, title=self.info.title, routes=list(self.info.routes))
+        return entry
 
 
 def is_plain_name(name: object) -> bool:
@@ -233,29 +312,50 @@ class Registry:
         self.settings = settings
         self.models = models or ModelStore(settings)
 
-    def _scan(self) -> tuple[list[CheckpointInfo], list[InvalidManifest]]:
+    def _scan(self) -> tuple[list[CheckpointInfo], list[InvalidFolder]]:
         root = self.settings.checkpoints_dir
         valid: list[CheckpointInfo] = []
-        invalid: list[InvalidManifest] = []
-        folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        invalid: list[InvalidFolder] = []
+        try:
+            folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        except OSError:  # no folder, or not readable: no checkpoints (missing_folder_message says so)
+            folders = []
         for folder in folders:
-            if not is_plain_name(folder.name) or folder.name.startswith((".", "_")):
+            if not is_plain_name(folder.name):
+                invalid.append(InvalidFolder(folder, "", f"имя папки не подходит: {NAME_RULE_RU}"))
                 continue
             try:
                 valid.append(parse_manifest(folder))
             except ManifestError as exc:
-                invalid.append(InvalidManifest(folder, exc.field, exc.message_ru))
+                invalid.append(InvalidFolder(folder, exc.field, exc.message_ru))
         default = self.settings.default_checkpoint
         valid.sort(key=lambda info: (info.name != default, info.name))
         return valid, invalid
 
     def list_checkpoints(self) -> list[CheckpointInfo]:
-        """Every valid checkpoint, the default one first; rescans the folder on each call."""
+        """Every checkpoint with a valid manifest (ready, not downloaded or broken), the default one
+        first; rescans the folder on each call."""
         return self._scan()[0]
 
-    def invalid(self) -> list[InvalidManifest]:
-        """Checkpoint folders whose manifest is broken, each with the field at fault."""
+    def invalid(self) -> list[InvalidFolder]:
+        """Folders that are not checkpoints: a broken manifest (with the field at fault) or a bad name."""
         return self._scan()[1]
+
+    def folders(self) -> list[FolderState]:
+        """Every folder under the checkpoints folder with its state, the default checkpoint first, then
+        by name: what `python -m pipeline checkpoints` and the app show."""
+        valid, invalid = self._scan()
+        states = [FolderState(i.name, i.folder, i.state, i.problem or "", i) for i in valid]
+        states += [FolderState(bad.folder.name, bad.folder, STATUS_BROKEN, bad.reason) for bad in invalid]
+        default = self.settings.default_checkpoint
+        return sorted(states, key=lambda entry: (entry.name != default, entry.name))
+
+    def missing_folder_message(self) -> str | None:
+        """Why there are no checkpoints at all, when the checkpoints folder itself is missing."""
+        root = self.settings.checkpoints_dir
+        if root.is_dir():
+            return None
+        return f"папки моделей описаний {root} нет (её задаёт LISTING_CHECKPOINTS_DIR)"
 
     def names(self) -> list[str]:
         """The names a user may choose."""
@@ -264,7 +364,7 @@ class Registry:
     def info(self, name: str) -> CheckpointInfo:
         """The listing entry for `name`; UnknownCheckpointError if there is no valid one."""
         if not is_plain_name(name):
-            raise UnknownCheckpointError(str(name), self.names(), " (недопустимое имя)")
+            raise UnknownCheckpointError(str(name), self.names(), f" (недопустимое имя: {NAME_RULE_RU})")
         valid, invalid = self._scan()
         for entry in valid:
             if entry.name == name:
@@ -273,17 +373,21 @@ class Registry:
         for bad in invalid:
             if bad.folder.name == name:
                 raise UnknownCheckpointError(name, available, f" (ошибка в {bad})")
-        raise UnknownCheckpointError(name, available)
+        missing_folder = self.missing_folder_message()
+        raise UnknownCheckpointError(name, available, f": {missing_folder}" if missing_folder else "")
 
     def load(self, name: str) -> Captioner:
         """The loaded captioner for `name`, loading it on first use and reusing it afterwards.
 
-        A checkpoint that is not downloaded raises CheckpointNotDownloadedError; one that does not
-        load raises ModelLoadError naming its folder.
+        A checkpoint that is not downloaded raises CheckpointNotDownloadedError; a broken one, or one
+        that does not load, raises ModelLoadError naming its folder.
         """
         info = self.info(name)
         if not info.present:
             raise CheckpointNotDownloadedError(name)
+        if info.problem:
+            again = f" Скачайте её заново: `{download_command(name)}`." if info.source else ""
+            raise ModelLoadError(f"Модель «{name}» в папке {info.folder} повреждена: {info.problem}.{again}")
 
         def load(folder: Path, device: str) -> Captioner:
             return KINDS[info.kind](folder, info.manifest, self.models)

@@ -10,6 +10,7 @@ on its first use (never at import time) and later requests reuse it. One failure
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -22,6 +23,7 @@ from core.settings import Settings
 T = TypeVar("T")
 FolderLoader = Callable[[Path, str], T]  # (folder or file, device) -> model
 _CAUSE_CHARS = 300
+_RUSSIAN = re.compile("[а-яё]", re.IGNORECASE)
 
 
 class ModelLoadError(RuntimeError):
@@ -29,10 +31,15 @@ class ModelLoadError(RuntimeError):
 
     @classmethod
     def for_folder(cls, folder: Path, error: BaseException, name: str | None = None) -> ModelLoadError:
-        """The error for `folder` that failed to load with `error`; `name` adds the download command."""
-        cause = (str(error).strip().splitlines() or [type(error).__name__])[0][:_CAUSE_CHARS]
+        """The error for `folder` that failed to load with `error`; `name` adds the download command.
+
+        The cause's first line is kept when it is Russian (our own checks); a library's English message
+        stays in the log, where the traceback is.
+        """
+        cause = (str(error).strip().splitlines() or [""])[0][:_CAUSE_CHARS]
+        said = f" ({cause})" if _RUSSIAN.search(cause) else ""
         again = f" Скачайте её заново: `{download_command(name)}`." if name else ""
-        return cls(f"Модель в папке {folder} повреждена или неполна и не загружается ({cause}).{again}")
+        return cls(f"Модель в папке {folder} повреждена или неполна и не загружается{said}.{again}")
 
 
 class ModelStore:

@@ -23,6 +23,7 @@ class CheckpointLike(Protocol):
     images: str
     routes: tuple[str, ...]
     present: bool
+    problem: str | None
 
 
 @dataclass
@@ -61,8 +62,8 @@ def decide(
 ) -> Route:
     """Pick the checkpoint that serves the route and the photos it is given.
 
-    A checkpoint that does not serve the route, or whose weights are not downloaded, is replaced
-    by `fallback` (the embedded template) and the Route says why. A single-image checkpoint given
+    A checkpoint that does not serve the route, whose weights are not downloaded or are broken, is
+    replaced by `fallback` (the embedded template) and the Route says why. A single-image checkpoint given
     several photos sees one: the best ruCLIP match to the text when `best_photo` can tell, else the first.
     """
     name = route_name(photo_count)
@@ -77,6 +78,12 @@ def decide(
     elif not requested.present:
         route.notes.append(
             f"Модель «{requested.name}» не скачана ({download_command(requested.name)}); "
+            f"текст написала модель «{fallback.name}»."
+        )
+        serving = fallback
+    elif requested.problem:
+        route.notes.append(
+            f"Модель «{requested.name}» повреждена ({requested.problem}); "
             f"текст написала модель «{fallback.name}»."
         )
         serving = fallback

@@ -69,9 +69,18 @@ def test_a_broken_folder_is_an_error_naming_it_with_the_download_command(tmp_pat
         store.known(TOXICITY_MODEL, broken)
     message = str(error.value)
     assert str(folder.resolve()) in message
-    assert "header too large" in message and "second line" not in message
+    assert "повреждена" in message and "header" not in message  # the library's English stays in the log
     assert f"python -m pipeline download {TOXICITY_MODEL}" in message
     assert store.loaded() == []  # a failed load is not kept: the next request tries again
+
+
+def test_a_russian_cause_is_kept_in_the_message(tmp_path: Path) -> None:
+    def refusing(folder: Path, device: str) -> str:
+        raise OSError("нет файла vocab.txt\nвторая строка")
+
+    with pytest.raises(ModelLoadError) as error:
+        ModelStore(Settings(models_dir=tmp_path, device="cpu")).load(tmp_path, refusing)
+    assert "(нет файла vocab.txt)" in str(error.value) and "вторая" not in str(error.value)
 
 
 def test_a_russian_error_of_the_loader_passes_as_it_is(tmp_path: Path) -> None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import struct
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+from safetensors.numpy import save_file
 
 from captioning.base import Generation
 from captioning.registry import (
@@ -15,19 +19,10 @@ from captioning.registry import (
     UnknownCheckpointError,
 )
 from captioning.template import TemplateCaptioner
-from core.models import ModelStore
+from core.models import ModelLoadError, ModelStore
 from core.settings import PROJECT_ROOT, Settings
 from masking.types import MaskedListing
-
-TEMPLATE = {"kind": "template", "title": "Шаблон", "images": "multi", "routes": ["text", "single", "multi"]}
-
-
-def write_manifest(root: Path, name: str, manifest: dict | str) -> Path:
-    folder = root / name
-    folder.mkdir(parents=True)
-    text = manifest if isinstance(manifest, str) else json.dumps(manifest, ensure_ascii=False)
-    (folder / "checkpoint.json").write_text(text, encoding="utf-8")
-    return folder
+from tests.checkpoint_folders import TEMPLATE, VIT, write_manifest, write_model_files
 
 
 @pytest.fixture
@@ -87,10 +82,88 @@ def test_downloadable_checkpoint_without_weights_is_not_downloaded(tmp_path: Pat
 def test_weights_in_the_folder_make_a_checkpoint_ready(root: Path, files: tuple[str, str]) -> None:
     folder = write_manifest(root, "tuned", {**TEMPLATE, "source": {"hub": "org/model", "revision": "abc"}})
     assert registry_for(root).info("tuned").status_ru == "не скачан"
-    for name in files:
-        (folder / name).write_bytes(b"{}")
+    (folder / files[0]).write_bytes(b"{}")
+    save_file({"weight": np.zeros((2, 2), dtype=np.float32)}, str(folder / files[1]))
     info = registry_for(root).info("tuned")
     assert info.present and info.status_ru == "готов"
+
+
+def test_every_folder_is_reported_with_its_state(root: Path) -> None:
+    write_manifest(root, "vit-missing", VIT)
+    write_model_files(write_manifest(root, "vit-ready", VIT))
+    write_model_files(write_manifest(root, "vit-garbage", VIT), struct.pack("<Q", 2**40) + b"{}")
+    write_model_files(write_manifest(root, "vit-cut", VIT), b"")
+    (write_manifest(root, "vit-no-tokenizer", VIT) / "model.safetensors").write_bytes(
+        (root / "vit-ready" / "model.safetensors").read_bytes()
+    )
+    write_manifest(root, "not-json", "{oops")
+    write_manifest(root, "odd-kind", {**TEMPLATE, "kind": "gan"})
+    for name in ("my model", "a;b", "x" * 120, "_private"):
+        write_manifest(root, name, TEMPLATE)
+    (root / ".cache").mkdir()  # hidden folders are not checkpoints and not shown
+    states = {entry.name: entry for entry in registry_for(root).folders()}
+    assert next(iter(states)) == "template"
+    assert len(states) == 12
+    assert {name: states[name].state for name in ("template", "vit-ready", "vit-missing")} == {
+        "template": "готов", "vit-ready": "готов", "vit-missing": "не скачан"
+    }  # fmt: skip
+    broken = {name: entry.status_ru for name, entry in states.items() if entry.state == "повреждён"}
+    assert set(broken) == {
+        "vit-garbage", "vit-cut", "vit-no-tokenizer", "not-json", "odd-kind", "my model", "a;b", "x" * 120,
+        "_private",
+    }  # fmt: skip
+    assert "model.safetensors" in broken["vit-garbage"] and "header" not in broken["vit-garbage"]
+    assert "model.safetensors" in broken["vit-cut"] and "пустой" in broken["vit-cut"]
+    assert "не хватает файлов: config.json; tokenizer.json или vocab.json" in broken["vit-no-tokenizer"]
+    assert "checkpoint.json" in broken["not-json"] and "JSON" in broken["not-json"]
+    assert "kind" in broken["odd-kind"] and "gan" in broken["odd-kind"]
+    for name in ("my model", "a;b", "x" * 120, "_private"):
+        assert "имя папки" in broken[name] and "без пробелов" in broken[name]
+    assert states["x" * 120].to_dict()["name"] == "x" * 99 + "…"
+    assert states["vit-garbage"].to_dict()["command"] == "python -m pipeline download vit-garbage"
+    assert states["vit-ready"].to_dict()["routes"] == ["single", "multi"]
+
+
+def test_a_cyrillic_folder_name_works(root: Path) -> None:
+    write_manifest(root, "модель_2", {**TEMPLATE, "title": "Своя"})
+    registry = registry_for(root)
+    assert registry.info("модель_2").status_ru == "готов"
+    assert isinstance(registry.load("модель_2"), TemplateCaptioner)
+
+
+def test_broken_weights_refuse_to_load_in_russian_naming_the_folder(root: Path) -> None:
+    folder = write_model_files(write_manifest(root, "vit-garbage", VIT), b"hello, not weights at all")
+    with pytest.raises(ModelLoadError) as caught:
+        registry_for(root).load("vit-garbage")
+    message = str(caught.value)
+    assert str(folder) in message and "повреждена" in message and "model.safetensors" in message
+    assert "python -m pipeline download vit-garbage" in message
+    assert "header" not in message and "Error" not in message
+
+
+@pytest.mark.parametrize("damage", ["missing shard", "cut archive"])
+def test_sharded_and_pickled_weights_are_checked(root: Path, damage: str) -> None:
+    folder = write_model_files(write_manifest(root, "vit", VIT))
+    if damage == "missing shard":
+        first, second = "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"
+        index = {"weight_map": {"a": first, "b": second}}
+        (folder / "model.safetensors.index.json").write_text(json.dumps(index), encoding="utf-8")
+        (folder / first).write_bytes((folder / "model.safetensors").read_bytes())
+        expected = second
+    else:
+        with zipfile.ZipFile(folder / "pytorch_model.bin", "w") as archive:
+            archive.writestr("archive/data.pkl", b"\x80\x02" + b"x" * 2000)
+        whole = (folder / "pytorch_model.bin").read_bytes()
+        (folder / "pytorch_model.bin").write_bytes(whole[: len(whole) // 2])
+        expected = "pytorch_model.bin"
+    info = registry_for(root).info("vit")
+    assert info.state == "повреждён" and expected in info.status_ru
+
+
+def test_a_huge_requested_name_is_echoed_short(root: Path) -> None:
+    with pytest.raises(UnknownCheckpointError) as caught:
+        registry_for(root).info("я" * 1_000_000)
+    assert len(str(caught.value)) < 600 and "я" * 99 + "…" in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -213,6 +286,7 @@ def test_checkpoints_folder_from_environment(root: Path, monkeypatch: pytest.Mon
 
 def test_missing_checkpoints_folder_lists_nothing(tmp_path: Path) -> None:
     registry = registry_for(tmp_path / "absent")
-    assert registry.list_checkpoints() == [] and registry.invalid() == []
-    with pytest.raises(UnknownCheckpointError, match="нет ни одной"):
+    assert registry.list_checkpoints() == [] and registry.invalid() == [] and registry.folders() == []
+    with pytest.raises(UnknownCheckpointError, match="нет ни одной") as caught:
         registry.load("template")
+    assert str(tmp_path / "absent") in str(caught.value) and "LISTING_CHECKPOINTS_DIR" in str(caught.value)

@@ -17,6 +17,7 @@ class Manifest:
     images: str
     routes: tuple[str, ...]
     present: bool = True
+    problem: str | None = None
 
 
 TEMPLATE = Manifest("template", "multi", ("text", "single", "multi"))
@@ -74,6 +75,13 @@ def test_missing_weights_fall_back_with_download_command() -> None:
     route = decide(2, absent, TEMPLATE, _never)
     assert route.checkpoint == "template" and route.photos == [0, 1]
     assert "python -m pipeline download vlm" in route.notes[0]
+
+
+def test_broken_weights_fall_back_with_the_reason() -> None:
+    broken = Manifest("vlm", "multi", ("text", "single", "multi"), problem="не хватает файлов: config.json")
+    route = decide(1, broken, TEMPLATE, _never)
+    assert route.checkpoint == "template"
+    assert "повреждена" in route.notes[0] and "config.json" in route.notes[0]
 
 
 def test_text_only_model_sees_no_photos() -> None:
