@@ -39,7 +39,7 @@ class Settings:
     Environment variables: LISTING_MODELS_DIR, LISTING_CHECKPOINTS_DIR, LISTING_TEST_CASES_DIR,
     LISTING_DEFAULT_CHECKPOINT, LISTING_DEVICE (cpu|cuda|auto), LISTING_TOXICITY_MODEL
     (rubert-tiny-toxicity|detoxify-multilingual; checked by the toxicity check, as LISTING_DEVICE is
-    when a model loads).
+    when a model loads), LISTING_LOG_FILE (the command line's log of failures with their tracebacks).
     """
 
     models_dir: Path = PROJECT_ROOT / "models"
@@ -48,6 +48,7 @@ class Settings:
     default_checkpoint: str = "template"
     device: str = "auto"
     toxicity_model: str = "rubert-tiny-toxicity"
+    log_file: Path = PROJECT_ROOT / "logs" / "pipeline.log"
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -60,4 +61,5 @@ class Settings:
             default_checkpoint=os.environ.get("LISTING_DEFAULT_CHECKPOINT", "template").strip() or "template",
             device=os.environ.get("LISTING_DEVICE", "auto").strip() or "auto",
             toxicity_model=os.environ.get("LISTING_TOXICITY_MODEL", "").strip() or "rubert-tiny-toxicity",
+            log_file=_env_path("LISTING_LOG_FILE", PROJECT_ROOT / "logs" / "pipeline.log"),
         )

@@ -1,13 +1,23 @@
-"""What every command line of the project shares: the Russian argument parser and the exit codes."""
+"""What every command line of the project shares: the Russian argument parser, the exit codes, and how
+a failure reaches the user (one Russian line; the traceback goes to the log file or, with --verbose,
+to stderr)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import NoReturn
 
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "error": EXIT_ERROR}
+VERBOSE = "--verbose"
+VERBOSE_HELP = "печатать подробности ошибок (с трассировкой) в stderr, а не в журнал"
+
+log = logging.getLogger(__name__)
 
 
 class RussianParser(argparse.ArgumentParser):
@@ -16,3 +26,50 @@ class RussianParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"Ошибка в аргументах: {message}\nПодробнее: {self.prog} --help\n")
+
+
+def configure_logging(log_file: Path, verbose: bool) -> Path | None:
+    """Send the log (tracebacks included) to stderr when `verbose`, else to `log_file`, appending.
+
+    Returns the log file in use, or None (verbose, or the file can't be opened: then the log is
+    dropped rather than printed beside the command's own output).
+    """
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)  # library warnings belong in the log, not between the results
+    handler: logging.Handler
+    used: Path | None = None
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+    else:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(log_file, encoding="utf-8")
+            used = log_file
+        except OSError:
+            handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    return used
+
+
+def details_hint(log_file: Path | None) -> str:
+    """Where the details of a failure are: the log file, or how to see them."""
+    if log_file is None:
+        return f"Подробности: повторите команду с {VERBOSE}."
+    return f"Подробности — в журнале {log_file} (или повторите команду с {VERBOSE})."
+
+
+def run_guarded(command: Callable[[], int], log_file: Path | None) -> int:
+    """Run a command: Ctrl-C and unexpected failures end it with one Russian line on stderr and an exit
+    code; the traceback goes to the log."""
+    try:
+        return command()
+    except KeyboardInterrupt:
+        print("\nПрервано (Ctrl-C).", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug or an unforeseen failure: the user gets one line, the log the rest
+        log.exception("the command failed")
+        reason = f"непредвиденный сбой ({type(error).__name__})"
+        print(f"Ошибка: {reason}. {details_hint(log_file)}", file=sys.stderr)
+        return EXIT_ERROR

@@ -11,7 +11,18 @@ from pathlib import Path
 
 from core.listing import STATUS_RU, Listing, Result, format_score
 from core.settings import PROJECT_ROOT, Settings
-from pipeline.arguments import EXIT_CODES, EXIT_ERROR, EXIT_OK, RussianParser
+from core.text import shorten
+from pipeline.arguments import (
+    EXIT_CODES,
+    EXIT_ERROR,
+    EXIT_OK,
+    VERBOSE,
+    VERBOSE_HELP,
+    RussianParser,
+    configure_logging,
+    details_hint,
+    run_guarded,
+)
 
 BENCH_DIR = PROJECT_ROOT / "bench"
 
@@ -20,13 +31,14 @@ def parse_attribute(pair: str) -> tuple[str, str]:
     """"Поле=значение" → (поле, значение)."""
     key, sep, value = pair.partition("=")
     if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"ожидается «Поле=значение», получено «{pair}»")
+        raise argparse.ArgumentTypeError(f"ожидается «Поле=значение», получено «{shorten(pair)}»")
     return key.strip(), value.strip()
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
     parser = RussianParser(prog="python -m pipeline", description="Генератор описаний объявлений.")
+    parser.add_argument(VERBOSE, action="store_true", help=VERBOSE_HELP + " (в любом месте команды)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=RussianParser)
 
     run = commands.add_parser("run", help="написать описание для одного объявления")
@@ -39,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--multi-checkpoint", help="модель для объявлений с несколькими фото")
     run.add_argument("--json", action="store_true", help="вывести весь результат одним JSON-объектом")
 
-    commands.add_parser("checkpoints", help="список моделей описаний")
+    checkpoints = commands.add_parser("checkpoints", help="папки моделей описаний и их состояние")
+    checkpoints.add_argument("--json", action="store_true", help="вывести список одним JSON-массивом")
     commands.add_parser("cases", help="прогнать тестовые примеры", add_help=False)
     commands.add_parser("download", help="скачать модели", add_help=False)
     bench = commands.add_parser("bench", help="запустить бенчмарк из bench/")
@@ -48,8 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
+    """Entry point; returns the process exit code. `--verbose` anywhere prints the tracebacks of
+    failures to stderr; otherwise they go to the log file (Settings.log_file) and the user reads one
+    Russian line."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = VERBOSE in argv
+    argv = [arg for arg in argv if arg != VERBOSE]
+    log_file = configure_logging(Settings.from_env().log_file, verbose)
+    return run_guarded(lambda: _dispatch(argv, log_file), log_file)
+
+
+def _dispatch(argv: list[str], log_file: Path | None) -> int:
     # cases and download own their arguments
     if argv and argv[0] == "cases":
         from pipeline.cases import cases_main
@@ -61,17 +83,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return download_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        return _run(args)
+        return _run(args, log_file)
     if args.command == "checkpoints":
-        return _checkpoints()
+        return _checkpoints(args.json)
     return _bench(args.name)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, log_file: Path | None) -> int:
     try:
         attributes = _load_attributes(args.attributes)
-    except (OSError, ValueError) as error:
-        print(f"Не удалось прочитать файл характеристик {args.attributes}: {error}", file=sys.stderr)
+    except ValueError as error:
+        print(f"Не удалось прочитать файл характеристик {args.attributes}: {error}.", file=sys.stderr)
         return EXIT_ERROR
     attributes.update(dict(args.attr))
     from pipeline.runner import Pipeline
@@ -85,13 +107,27 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(format_result(result))
+    if result.status == "error":  # the reasons are in the result; stderr says where the details are
+        print(details_hint(log_file), file=sys.stderr)
     return EXIT_CODES[result.status]
 
 
 def _load_attributes(path: Path | None) -> dict[str, str]:
+    """The attributes of a JSON file; ValueError with a Russian reason when it can't be used."""
     if path is None:
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError("такого файла нет") from None
+    except PermissionError:
+        raise ValueError("нет прав на чтение") from None
+    except UnicodeDecodeError:
+        raise ValueError("файл не в кодировке UTF-8") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"это не JSON (строка {error.lineno}, столбец {error.colno})") from None
+    except OSError:
+        raise ValueError("файл не читается") from None
     if not isinstance(data, dict):
         raise ValueError("ожидается JSON-объект {поле: значение}")
     return {str(k): "" if v is None else str(v) for k, v in data.items()}
@@ -117,15 +153,27 @@ def format_result(result: Result) -> str:
     return "\n".join(lines)
 
 
-def _checkpoints() -> int:
+def _checkpoints(as_json: bool) -> int:
+    """Every folder under the checkpoints folder with its state (готов / не скачан / повреждён: …)."""
     from captioning.registry import Registry
 
     registry = Registry(Settings.from_env())
-    for info in registry.list_checkpoints():
-        routes = ", ".join(info.routes)
-        print(f"{info.name:<20} {info.status_ru:<10} {info.kind:<16} маршруты: {routes} — {info.title}")
-    for problem in registry.invalid():
-        print(f"Ошибка в манифесте: {problem}", file=sys.stderr)
+    missing = registry.missing_folder_message()
+    if missing:
+        print(f"Ошибка: {missing}.", file=sys.stderr)
+        return EXIT_ERROR
+    folders = registry.folders()
+    if as_json:
+        print(json.dumps([entry.to_dict() for entry in folders], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for entry in folders:
+        line = f"{entry.shown_name:<20} {entry.status_ru}"
+        if entry.info is not None:
+            routes = ", ".join(entry.info.routes)
+            line = f"{line:<31} {entry.info.kind:<16} маршруты: {routes} — {entry.info.title}"
+        if entry.command and entry.state != "готов":
+            line += f" (скачать: {entry.command})"
+        print(line)
     return EXIT_OK
 
 

@@ -220,8 +220,8 @@ class Pipeline:
             )
             route = routing.decide(
                 len(valid.photos),
-                self.registry.info(requested_name),
-                self.registry.info(self.settings.default_checkpoint),
+                self._info(requested_name),
+                self._info(self.settings.default_checkpoint),
                 lambda: best_photo_index(embeddings, seller_input(valid.attributes, valid.text)),
             )
             result.route = route.to_dict()
@@ -257,6 +257,15 @@ class Pipeline:
         except StageFailed as failure:
             return failure
         return None
+
+    def _info(self, name: str) -> CheckpointInfo:
+        """A checkpoint's entry; an unknown one ends the run, and the default one says where it is set."""
+        try:
+            return self.registry.info(name)
+        except UnknownCheckpointError as error:
+            setting = "Модель по умолчанию (LISTING_DEFAULT_CHECKPOINT) не найдена: "
+            reason = f"{setting if name == self.settings.default_checkpoint else ''}{error}"
+            raise StageFailed("error", [reason]) from None
 
     def _check_names(self, *names: str | None) -> None:
         for name in names:

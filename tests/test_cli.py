@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +15,7 @@ import pytest
 from PIL import Image
 
 from core.settings import PROJECT_ROOT
+from tests.checkpoint_folders import VIT, write_manifest, write_model_files
 
 RESULT_KEYS = {"status", "text", "route", "diversity", "moderation", "masking", "scores", "timings"}
 RESULT_KEYS |= {"reasons", "checkpoint", "warnings", "suggestions"}
@@ -106,6 +110,88 @@ def test_unreadable_attributes_file(tmp_path: Path) -> None:
     broken.write_text("{not json")
     done = _cli("run", "--attributes", broken)
     assert done.returncode == 1 and "broken.json" in done.stderr and "Traceback" not in done.stderr
+    assert "строка 1, столбец 2" in done.stderr and "Expecting" not in done.stderr
+
+
+def _env(tmp_path: Path, **settings: str | Path) -> dict[str, str]:
+    """The environment with LISTING_* settings and a log file of the test's own."""
+    own = {"LISTING_LOG_FILE": str(tmp_path / "cli.log"), **{k: str(v) for k, v in settings.items()}}
+    return {**os.environ, **own}
+
+
+def _one_russian_line(stderr: str) -> None:
+    """What a failing command may print on stderr: one Russian line, no traceback."""
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    assert re.search("[а-яё]{4,}", stderr), stderr
+
+
+@pytest.fixture
+def checkpoints(tmp_path: Path) -> Path:
+    """A checkpoints folder with the shipped manifests and folders in every state."""
+    root = tmp_path / "checkpoints"
+    shutil.copytree(PROJECT_ROOT / "checkpoints", root)
+    write_model_files(write_manifest(root, "vit-garbage", VIT), struct.pack("<Q", 2**40) + b"{}")
+    write_model_files(write_manifest(root, "vit-bert", VIT))  # sound files, but not an encoder-decoder
+    (root / "vit-bert" / "config.json").write_text('{"model_type": "bert"}', encoding="utf-8")
+    write_manifest(root, "my model", {"kind": "template", "title": "С пробелом", "images": "none"})
+    write_manifest(root, "x" * 120, "{not json")
+    return root
+
+
+def test_checkpoints_command_shows_every_folder_with_its_state(tmp_path: Path, checkpoints: Path) -> None:
+    env = _env(tmp_path, LISTING_CHECKPOINTS_DIR=checkpoints)
+    done = _cli("checkpoints", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = {line.split("  ")[0]: line for line in done.stdout.splitlines()}
+    assert "готов" in lines["template"] and "не скачан" in lines["vit-rugpt2"]
+    assert "повреждён: файл весов model.safetensors" in lines["vit-garbage"]
+    assert "download vit-garbage" in lines["vit-garbage"] and "header" not in done.stdout
+    assert "повреждён: имя папки не подходит" in lines["my model"]
+    assert "x" * 99 + "…" in done.stdout and "x" * 100 not in done.stdout
+    listed = json.loads(_cli("checkpoints", "--json", env=env).stdout)
+    assert {entry["name"]: entry["state"] for entry in listed} == {
+        "template": "готов", "qwen2-vl-2b": "не скачан", "vit-rugpt2": "не скачан",
+        "vit-garbage": "повреждён", "vit-bert": "готов", "my model": "повреждён", "x" * 99 + "…": "повреждён",
+    }  # fmt: skip
+
+
+def test_missing_checkpoints_folder_is_one_russian_line(tmp_path: Path) -> None:
+    env = _env(tmp_path, LISTING_CHECKPOINTS_DIR=tmp_path / "absent")
+    done = _cli("run", "--attr", "Цена=100", "--json", env=env)
+    assert done.returncode == 1
+    _one_russian_line(done.stderr)
+    [reason] = json.loads(done.stdout)["reasons"]
+    assert str(tmp_path / "absent") in reason and "LISTING_CHECKPOINTS_DIR" in reason
+    listing = _cli("checkpoints", env=env)
+    assert listing.returncode == 1 and str(tmp_path / "absent") in listing.stderr
+    _one_russian_line(listing.stderr)
+
+
+def test_misnamed_default_checkpoint_is_one_russian_line(tmp_path: Path) -> None:
+    done = _cli("run", "--attr", "Цена=100", env=_env(tmp_path, LISTING_DEFAULT_CHECKPOINT="templte"))
+    assert done.returncode == 1
+    _one_russian_line(done.stderr)
+    assert "LISTING_DEFAULT_CHECKPOINT" in done.stdout and "«templte»" in done.stdout
+    assert "Доступные модели: qwen2-vl-2b, template" in done.stdout
+
+
+def test_broken_weights_fall_back_or_fail_in_one_russian_line(tmp_path: Path, checkpoints: Path) -> None:
+    env = _env(tmp_path, LISTING_CHECKPOINTS_DIR=checkpoints)
+    photo = _photo(tmp_path, "a.jpg", (120, 80, 40))
+    garbage = _cli("run", "--image", photo, "--checkpoint", "vit-garbage", "--json", env=env)
+    assert garbage.returncode == 0, garbage.stderr
+    result = json.loads(garbage.stdout)
+    assert result["checkpoint"]["used"] == "template"  # the cheap check caught it: the template wrote
+    assert any("vit-garbage" in w and "повреждена" in w for w in result["warnings"])
+    failing = _cli("run", "--image", photo, "--checkpoint", "vit-bert", "--json", env=env)
+    assert failing.returncode == 1
+    _one_russian_line(failing.stderr)
+    [reason] = json.loads(failing.stdout)["reasons"]
+    assert "vit-bert" in reason and "bert" in reason and "Генерация" in reason
+    log = (tmp_path / "cli.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "stage generate failed" in log  # the details went to the log
+    verbose = _cli("run", "--image", photo, "--checkpoint", "vit-bert", "--verbose", env=env)
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr
 
 
 @pytest.mark.parametrize(
