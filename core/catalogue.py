@@ -125,15 +125,6 @@ def is_present(name: str, settings: Settings) -> bool:
     return has_required_files(name, model_dir(name, settings))
 
 
-def has_weights(folder: Path) -> bool:
-    """Whether a folder holds a Hugging Face model: config plus weights, or a LoRA adapter."""
-    if (folder / "adapter_config.json").is_file():
-        return any(folder.glob("adapter_model.*"))
-    if not (folder / "config.json").is_file():
-        return False
-    return any(folder.glob("*.safetensors")) or any(folder.glob("*.bin"))
-
-
 def download_command(name: str) -> str:
     """The shell command that downloads a model or a caption checkpoint."""
     return f"python -m pipeline download {name}"

@@ -3,53 +3,73 @@
 Two kinds of downloadable things: the moderation/scoring models of the catalogue (`core.catalogue`,
 one folder each under the models folder) and the caption checkpoints whose manifest
 (`checkpoints/<name>/checkpoint.json`, read by the registry) names a hub source. Both are fetched with
-`huggingface_hub.snapshot_download` into their own folder at a fixed revision; an interrupted download
-resumes where it stopped, because files that are already complete are kept and partial ones continue.
-A catalogue model may also need files published at a plain address (Detoxify's checkpoint, a GitHub
-release asset): each is fetched over HTTP with the same resume (a Range request continues the partial
-file) and checked against the SHA-256 prefix its publisher put in its name.
+`huggingface_hub.snapshot_download` into their own folder at a fixed revision. A catalogue model may
+also need files published at a plain address (Detoxify's checkpoint, a GitHub release asset): each is
+fetched over HTTP in this process, resuming a broken transfer with a Range request, and checked against
+the SHA-256 prefix its publisher put in its name.
+
+The fetching runs in a worker process (`pipeline.download_worker`), so that Ctrl-C (or the app) can
+stop it at once, mid-file, instead of waiting for the files in flight to end. What a stopped, killed or
+failed download leaves is a state the next run resumes from: files already complete are kept and not
+fetched again; the file cut off midway (huggingface_hub writes it to a `*.incomplete` file of its own)
+is deleted and fetched again from its start — huggingface_hub 2.x resumes a file only within one run
+(after a dropped connection), never across runs. One download of a folder runs at a time (a lock file
+in the folder's `.cache/`).
 """
 
 from __future__ import annotations
 
-import argparse
+import errno
 import hashlib
 import json
+import logging
 import os
-import re
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from captioning.registry import Registry
-from core.catalogue import (
-    KNOWN_MODELS,
-    PublishedFile,
-    download_command,
-    has_required_files,
-    has_weights,
-    model_dir,
-)
-from core.settings import Settings
+from captioning.files import missing_files
+from captioning.registry import STATUS_READY, ManifestError, Registry, parse_manifest
+from core.catalogue import KNOWN_MODELS, PublishedFile, download_command, model_dir
+from core.settings import PROJECT_ROOT, Settings
+from core.text import shorten
+from pipeline.arguments import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, RussianParser
 
 ProgressCallback = Callable[[float, str], None]
+
+log = logging.getLogger(__name__)
 
 # Files never worth fetching for a PyTorch pipeline (other frameworks' copies of the weights).
 _FOREIGN_WEIGHTS = ("*.h5", "*.msgpack", "*.ot", "*.onnx", "onnx/*", "coreml/*", "*.tflite", "openvino/*")
 # A checkpoint folder's own files in git; the hub repository's copies must not overwrite them.
 _CHECKPOINT_OWN_FILES = ("checkpoint.json", "README.md")
-_COMMIT = re.compile(r"[0-9a-f]{40}")
-# Which hub commit a folder was downloaded at (inside the folder's download bookkeeping).
-_SOURCE_RECORD = Path(".cache") / "listing-download.json"
-# Where a published file grows until it is complete and checked (inside the folder's bookkeeping).
-_PARTIAL_DIR = Path(".cache") / "published"
+# Download bookkeeping inside each folder: the hub client's, which commit it came from, our lock.
+_BOOKKEEPING = Path(".cache")
+_HUB_BOOKKEEPING = _BOOKKEEPING / "huggingface"
+_SOURCE_RECORD = _BOOKKEEPING / "listing-download.json"
+_LOCK = _BOOKKEEPING / "listing-download.lock"
+_PARTIAL = "*.incomplete"  # how huggingface_hub names a file it is still writing
+# Where a published file grows until it is complete and checked (kept across runs: it resumes).
+_PARTIAL_DIR = _BOOKKEEPING / "published"
 _CHUNK_BYTES = 1024 * 1024
-
 
 class DownloadError(Exception):
     """A download that could not be done; the message is Russian and says what to do."""
+
+
+class DownloadInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a download; the worker is gone and the folder is ready for the next run."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"Загрузка {name} прервана. Скачанные файлы сохранены: `{download_command(name)}` продолжит "
+            "с них (недокачанный файл скачается заново)."
+        )
 
 
 @dataclass(frozen=True)
@@ -64,15 +84,30 @@ class Downloadable:
     allow_patterns: tuple[str, ...] = ()
     ignore_patterns: tuple[str, ...] = _FOREIGN_WEIGHTS
     size_hint_mb: int | None = None
-    known_model: bool = True
+    kind: str | None = None  # a caption checkpoint's kind; None for a known model
     files: tuple[PublishedFile, ...] = ()
     hub_subfolder: str = ""
 
-    def is_downloaded(self) -> bool:
-        """Whether the folder holds a complete copy (known models: their required files)."""
+    @property
+    def known_model(self) -> bool:
+        """A moderation/scoring/training model of the catalogue (not a caption checkpoint)."""
+        return self.kind is None
+
+    def missing(self) -> list[str]:
+        """The files the folder still lacks (a known model's required files, a checkpoint kind's)."""
         if self.known_model:
-            return has_required_files(self.name, self.folder)
-        return has_weights(self.folder)  # the registry's own rule, so both agree on "не скачан"
+            return [f for f in KNOWN_MODELS[self.name].required_files if not (self.folder / f).is_file()]
+        return missing_files(self.folder, self.kind or "")
+
+    def is_downloaded(self) -> bool:
+        """Whether the folder holds a complete copy: a known model's required files; for a checkpoint,
+        the registry's own «готов» (files present, weight headers readable), so both agree."""
+        if self.known_model:
+            return not self.missing()
+        try:
+            return parse_manifest(self.folder).state == STATUS_READY
+        except ManifestError:
+            return False
 
 
 def _checkpoint_items(settings: Settings) -> list[Downloadable]:
@@ -86,7 +121,7 @@ def _checkpoint_items(settings: Settings) -> list[Downloadable]:
             title_ru=info.title,
             allow_patterns=tuple(info.source.get("files", ())),
             ignore_patterns=(*_FOREIGN_WEIGHTS, *_CHECKPOINT_OWN_FILES),
-            known_model=False,
+            kind=info.kind,
         )
         for info in Registry(settings).list_checkpoints()
         if info.source
@@ -126,7 +161,7 @@ def folder_size(folder: Path, skip: tuple[str, ...] = ()) -> int:
     )
 
 
-def _progress_bar_class(callback: ProgressCallback, name: str) -> type:
+def progress_bar_class(callback: ProgressCallback, name: str) -> type:
     """A tqdm class that also reports the byte progress of a download to `callback(fraction, text)`."""
     from tqdm.auto import tqdm
 
@@ -140,34 +175,74 @@ def _progress_bar_class(callback: ProgressCallback, name: str) -> type:
     return _ReportingBar
 
 
-def _failure_message(item: Downloadable, error: BaseException) -> str:
-    """Russian explanation of a failed snapshot download, from the most specific error in its chain."""
-    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+def partial_files(folder: Path) -> list[Path]:
+    """Files a stopped or killed download left half-written (huggingface_hub's `*.incomplete`)."""
+    bookkeeping = folder / _HUB_BOOKKEEPING
+    return sorted(bookkeeping.rglob(_PARTIAL)) if bookkeeping.is_dir() else []
 
-    retry = f"Повторите `{download_command(item.name)}`"
-    chain: list[BaseException] = []
-    cause: BaseException | None = error
-    while cause is not None and cause not in chain:
-        chain.append(cause)
-        cause = cause.__cause__ or cause.__context__
-    for cause in chain:
-        if isinstance(cause, RevisionNotFoundError):
-            return f"В репозитории {item.hub_id} нет версии «{item.revision}»."
-        if isinstance(cause, RepositoryNotFoundError):
-            return (
-                f"Репозиторий {item.hub_id} не найден на Hugging Face Hub или закрыт (нужен токен HF_TOKEN)."
-            )
-        if isinstance(cause, HfHubHTTPError):
-            status = cause.response.status_code if cause.response is not None else "?"
-            return (
-                f"Hugging Face Hub ответил ошибкой {status} при загрузке {item.name}. "
-                f"{retry} позже — уже скачанные файлы сохранятся, загрузка продолжится."
-            )
-    return (
-        f"Не удалось связаться с Hugging Face Hub, чтобы скачать {item.name} ({item.hub_id}): нет сети "
-        f"или включён режим HF_HUB_OFFLINE. Подключитесь к интернету и {retry[0].lower()}{retry[1:]} — "
-        "уже скачанные файлы сохранятся, загрузка продолжится."
+
+def remove_partial_files(folder: Path) -> int:
+    """Delete what a stopped or killed download left half-written; returns the bytes freed."""
+    freed = 0
+    for path in partial_files(folder):
+        try:
+            freed += path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            continue
+    return freed
+
+
+def _os_reason(error: OSError) -> str:
+    """What an operating-system error means for a folder, in Russian."""
+    if isinstance(error, PermissionError) or error.errno in (errno.EACCES, errno.EPERM):
+        return "нет прав на запись"
+    if error.errno == errno.EROFS:
+        return "диск только для чтения"
+    if error.errno == errno.ENOSPC:
+        return "на диске не хватает места"
+    if isinstance(error, (FileNotFoundError, NotADirectoryError, FileExistsError)):
+        return "путь к ней не существует или ведёт не в папку"
+    return f"ошибка записи: {error.strerror or type(error).__name__}"
+
+
+def folder_error(item: Downloadable, error: OSError) -> DownloadError:
+    """The Russian refusal for a folder the download can't write into, naming the folder."""
+    setting = "LISTING_MODELS_DIR" if item.known_model else "LISTING_CHECKPOINTS_DIR"
+    return DownloadError(
+        f"Не удалось записать {item.name} в папку {item.folder}: {_os_reason(error)}. Освободите место "
+        f"или дайте права на запись, либо укажите другую папку ({setting}), и повторите "
+        f"`{download_command(item.name)}`."
     )
+
+
+def _writable(item: Downloadable) -> None:
+    """Make the folder and its bookkeeping folder, and prove a file can be written there."""
+    try:
+        (item.folder / _BOOKKEEPING).mkdir(parents=True, exist_ok=True)
+        probe = item.folder / _BOOKKEEPING / f"probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise folder_error(item, error) from error
+
+
+@contextmanager
+def _only_download_of(item: Downloadable) -> Iterator[None]:
+    """Hold the folder's download lock: a second download of the same folder is refused."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(item.folder / _LOCK)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise DownloadError(
+            f"{item.name} уже скачивается другим процессом (папка {item.folder}); дождитесь его конца."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def download(
@@ -185,49 +260,102 @@ def download(
     mirror). A branch revision is resolved to its commit first; the folder records that commit (shown by
     `--list`) and each published file's address, SHA-256 and size; all download bookkeeping stays inside
     the folder.
-    Raises DownloadError with a Russian message when the name is unknown, the hub or a file's server
-    cannot be reached, the repository or revision does not exist, a published file is not the one
-    published, or the folder is still incomplete afterwards.
+    Raises DownloadError with a Russian message when the name is unknown, the folder can't be written,
+    the hub or a file's server cannot be reached, the repository or revision does not exist, a published
+    file is not the one published, or the folder is still incomplete afterwards; DownloadInterrupted (a
+    KeyboardInterrupt) on Ctrl-C, once the worker is stopped and its half-written file removed.
     """
-    import httpx2
-    from huggingface_hub import HfApi, snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
-
     items = downloadables(settings)
     if name not in items:
-        raise DownloadError(f"Неизвестная модель «{name}». Можно скачать: {', '.join(items)}")
+        raise DownloadError(f"Неизвестная модель «{shorten(name)}». Можно скачать: {', '.join(items)}")
     item = items[name]
     endpoint = endpoint or os.environ.get("HF_ENDPOINT") or None
-    try:
-        # One quick lookup first: it fails fast when offline (the file listing retries for long) and
-        # fixes the exact commit a branch or tag points to now.
-        info = HfApi(endpoint=endpoint).model_info(item.hub_id, revision=item.revision)
-        commit = item.revision if _COMMIT.fullmatch(item.revision) else info.sha or item.revision
-        snapshot_download(
-            item.hub_id,
-            revision=commit,
-            local_dir=item.folder / item.hub_subfolder,
-            cache_dir=item.folder / ".cache" / "huggingface" / "hub",
-            allow_patterns=list(item.allow_patterns) or None,
-            ignore_patterns=list(item.ignore_patterns) or None,
-            tqdm_class=_progress_bar_class(progress, name) if progress else None,
-            endpoint=endpoint,
-        )
-    except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, httpx2.TransportError) as error:
-        raise DownloadError(_failure_message(item, error)) from error
-    published = {f.name: fetch_published(f, item.folder, name, files_endpoint, progress) for f in item.files}
-    if not item.is_downloaded():  # the hub was unreachable for the file list, or lacks needed files
+    _writable(item)
+    with _only_download_of(item):
+        remove_partial_files(item.folder)  # what a killed run left: those files start again
+        commit = _fetch(item, endpoint, progress)
+        try:
+            published = {
+                f.name: fetch_published(f, item.folder, name, files_endpoint, progress) for f in item.files
+            }
+        except KeyboardInterrupt:
+            raise DownloadInterrupted(item.name) from None
+        except OSError as error:
+            raise folder_error(item, error) from error
+    missing = item.missing()
+    if not item.is_downloaded():  # the hub lacks needed files, or they do not read
+        lacking = f"нет файлов: {'; '.join(missing)}" if missing else "файлы весов не читаются"
         raise DownloadError(
-            f"Не все файлы {item.name} получены (папка {item.folder}): нет сети, включён HF_HUB_OFFLINE "
-            f"или в {item.hub_id} нет нужных файлов. Подключитесь к интернету и повторите "
-            f"`{download_command(item.name)}` — скачанное сохранится."
+            f"{item.name} скачана не полностью ({lacking}; папка {item.folder}): в {item.hub_id} нет нужных "
+            f"файлов или они повреждены. Повторите `{download_command(item.name)}` — скачанное сохранится."
         )
     record: dict[str, object] = {"hub": item.hub_id, "revision": item.revision, "commit": commit}
     if published:
         record["files"] = published
-    (item.folder / _SOURCE_RECORD).parent.mkdir(parents=True, exist_ok=True)
-    (item.folder / _SOURCE_RECORD).write_text(json.dumps(record), encoding="utf-8")
+    try:
+        (item.folder / _SOURCE_RECORD).write_text(json.dumps(record), encoding="utf-8")
+    except OSError as error:
+        raise folder_error(item, error) from error
     return item.folder
+
+
+def _fetch(item: Downloadable, endpoint: str | None, progress: ProgressCallback | None) -> str:
+    """Run the worker process for one item; return the commit it downloaded.
+
+    The worker reports on its stdout, one JSON object a line (`pipeline.download_worker`). It runs in its
+    own session, so Ctrl-C reaches only this process, which stops it; it ends by itself when this
+    process dies (its stdin closes).
+    """
+    job = {
+        "name": item.name, "hub_id": item.hub_id, "revision": item.revision, "folder": str(item.folder),
+        "subfolder": item.hub_subfolder, "allow": list(item.allow_patterns),
+        "ignore": list(item.ignore_patterns), "kind": item.kind, "endpoint": endpoint,
+        "progress": progress is not None,
+    }  # fmt: skip
+    command = [sys.executable, "-m", "pipeline.download_worker", json.dumps(job)]
+    worker = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=PROJECT_ROOT, start_new_session=True,
+        text=True, encoding="utf-8",
+    )  # fmt: skip
+    outcome: dict = {}
+    try:
+        assert worker.stdout is not None
+        for line in worker.stdout:
+            message = json.loads(line)
+            if "fraction" in message:
+                if progress is not None:
+                    progress(message["fraction"], message["text"])
+            else:
+                outcome = message
+        worker.wait()
+    except KeyboardInterrupt:
+        raise DownloadInterrupted(item.name) from None
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        for stream in (worker.stdin, worker.stdout):
+            if stream is not None:
+                stream.close()
+        remove_partial_files(item.folder)
+    return _outcome(item, outcome, worker.returncode)
+
+
+def _outcome(item: Downloadable, outcome: dict, returncode: int) -> str:
+    """The commit the worker downloaded, or the DownloadError it reported (or its silent death means)."""
+    if "commit" in outcome:
+        return str(outcome["commit"])
+    if "error" in outcome:
+        raise DownloadError(outcome["error"])
+    retry = f"Повторите `{download_command(item.name)}` — скачанные файлы сохранятся"
+    if "crash" in outcome:
+        log.error("the download worker of %s failed:\n%s", item.name, outcome["crash"])
+        raise DownloadError(
+            f"Загрузка {item.name} не удалась: непредвиденный сбой ({outcome.get('type', '?')}, подробности "
+            f"записаны в журнал). {retry}."
+        )
+    ended = f"процесс загрузки завершился (код {returncode})"
+    raise DownloadError(f"Загрузка {item.name} оборвалась: {ended}. {retry}.")
 
 
 def fetch_published(
@@ -266,7 +394,7 @@ def fetch_published(
                         f"Сервер {urlsplit(url).netloc} ответил ошибкой {response.status_code} при загрузке "
                         f"{file.name} для {name}. Повторите {command} позже — скачанная часть сохранится."
                     )
-                bar = _progress_bar_class(progress, name) if progress else tqdm
+                bar = progress_bar_class(progress, name) if progress else tqdm
                 _append(response, partial, have if response.status_code == 206 else 0, bar)
     except httpx2.TransportError as error:
         raise DownloadError(
@@ -325,19 +453,29 @@ def _format_size(size: int) -> str:
         return f"{size / 1024**3:.1f} ГБ"
     if size >= 1024**2:
         return f"{size / 1024**2:.1f} МБ"
-    return f"{size / 1024:.1f} КБ"
+    if size >= 1024:
+        return f"{size / 1024:.1f} КБ"
+    return f"{size} Б"
 
 
 def list_lines(settings: Settings | None = None) -> list[str]:
-    """One Russian line per downloadable: name, present or missing, size, source and purpose."""
+    """One Russian line per downloadable: name, state, size, source and purpose.
+
+    A partial folder says what it has, what it lacks, and how much a stopped download left half-written
+    (removed, and that file fetched again, by the next download).
+    """
     lines = []
     for item in downloadables(settings).values():
         on_disk = folder_size(item.folder, skip=() if item.known_model else _CHECKPOINT_OWN_FILES)
+        partial = partial_files(item.folder)
         if item.is_downloaded():
             commit = downloaded_commit(item)
             state = f"скачана, {_format_size(on_disk)}" + (f", версия {commit[:10]}" if commit else "")
-        elif on_disk:
-            state = f"скачана не полностью ({_format_size(on_disk)})"
+        elif on_disk or partial:
+            state = f"скачана не полностью: есть {_format_size(on_disk)}; {_lacking(item)}"
+            if partial:
+                cut_off = _format_size(sum(_size(path) for path in partial))
+                state += f"; прерванная загрузка оставила недокачанное ({cut_off}): при повторе удалится"
         elif item.size_hint_mb:
             state = f"не скачана, ≈ {item.size_hint_mb} МБ"
         else:
@@ -347,9 +485,29 @@ def list_lines(settings: Settings | None = None) -> list[str]:
     return lines
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:  # a running download just finished or dropped it
+        return 0
+
+
+def _lacking(item: Downloadable) -> str:
+    """What a partial folder still needs, in Russian."""
+    missing = item.missing()
+    if missing:
+        more = " и др." if len(missing) > 3 else ""
+        return f"нет: {', '.join(missing[:3])}{more}"
+    try:
+        problem = None if item.known_model else parse_manifest(item.folder).problem
+    except ManifestError as error:
+        problem = error.message_ru
+    return problem or "файлы не все"
+
+
 def download_main(argv: list[str]) -> int:
     """CLI: `python -m pipeline download [NAME ...] [--all] [--list]`; returns the exit status."""
-    parser = argparse.ArgumentParser(
+    parser = RussianParser(
         prog="python -m pipeline download",
         description="Скачивает модели проверки и оценки и модели описаний с Hugging Face Hub.",
     )
@@ -375,6 +533,9 @@ def download_main(argv: list[str]) -> int:
         except DownloadError as error:
             print(f"Ошибка: {error}")
             failed += 1
+        except DownloadInterrupted as stopped:
+            print(f"\n{stopped}", file=sys.stderr)
+            return EXIT_INTERRUPTED
         else:
             print(f"{name}: готово — {folder} ({_format_size(folder_size(folder))})")
-    return 1 if failed else 0
+    return EXIT_ERROR if failed else EXIT_OK

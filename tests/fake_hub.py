@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlparse
 
+import numpy as np
+from safetensors.numpy import save
+
 from core.catalogue import KNOWN_MODELS
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -30,9 +33,11 @@ BERT_FILES = {
     "tf_model.h5": b"tensorflow weights we never want",
     "README.md": b"hub readme",
 }
-CAPTION_FILES = {
+CAPTION_FILES = {  # what an encoder-decoder checkpoint needs, with weights whose header reads
     "config.json": b'{"model_type": "vision-encoder-decoder"}',
-    "model.safetensors": b"w" * 3000,
+    "model.safetensors": save({"weight": np.zeros((24, 24), dtype=np.float32)}),
+    "tokenizer.json": b"{}",
+    "preprocessor_config.json": b"{}",
     "README.md": b"hub readme that must not replace ours",
     "flax_model.msgpack": b"flax weights we never want",
 }
@@ -49,6 +54,8 @@ class FakeHub:
     published: dict[str, bytes] = field(default_factory=dict)  # release assets by address path
     cut_once: set[str] = field(default_factory=set)  # published paths whose next transfer breaks off
     ranges: list[str | None] = field(default_factory=list)  # the Range header of each asset GET
+    stall: set[str] = field(default_factory=set)  # files sent half, then held until `release` is set
+    release: threading.Event = field(default_factory=threading.Event)
 
     def gets(self, filename: str) -> int:
         """How many times a file's content was fetched."""
@@ -120,8 +127,21 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                         return self._reply(403, b"{}", {"X-Error-Message": "forbidden for now"}, with_body)
                     body = files[filename]
                     headers = {"ETag": f'"{hashlib.sha1(body).hexdigest()}"', "X-Repo-Commit": COMMIT}
+                    if with_body and filename in hub.stall:
+                        return self._stall(body, headers)
                     return self._reply(200, body, headers, with_body)
             return self._reply(404, b"{}", {"X-Error-Code": "RepoNotFound"}, with_body)
+
+        def _stall(self, body: bytes, headers: dict[str, str]) -> None:
+            """Half the file, then nothing until the hub releases it: a download cut off midway."""
+            self.send_response(200)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            hub.release.wait()
 
         def do_GET(self) -> None:
             self._serve(True)
@@ -144,6 +164,7 @@ def serve_fake_hub() -> Iterator[FakeHub]:
     try:
         yield hub
     finally:
+        hub.release.set()
         server.shutdown()
         server.server_close()
 

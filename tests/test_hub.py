@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-import huggingface_hub.constants
+import psutil
 import pytest
 
 from core.catalogue import KNOWN_MODELS, is_present
-from core.settings import Settings
-from pipeline.downloader import DownloadError, download, download_main, list_lines
+from core.settings import PROJECT_ROOT, Settings
+from pipeline.downloader import DownloadError, download, download_main, list_lines, partial_files
 from tests.fake_hub import BERT_FILES, CAPTION_FILES, COMMIT, FakeHub, free_port
 
 
@@ -84,7 +90,7 @@ def test_offline_gives_a_russian_message_with_the_command(name: str, settings: S
 def test_offline_mode_gives_the_same_message(
     fake_hub: FakeHub, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # what HF_HUB_OFFLINE=1 sets
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # read by the download worker process
     for name in ("bert-base-multilingual-cased", "captioner"):
         with pytest.raises(DownloadError, match="нет сети"):
             download(name, settings, endpoint=fake_hub.url)
@@ -129,7 +135,7 @@ def test_cli_all_then_list(
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert set(lines) == {*KNOWN_MODELS, "captioner"}
     assert f"скачана, 10.0 КБ, версия {COMMIT[:10]}" in lines["bert-base-multilingual-cased"]
-    assert f"скачана, 3.0 КБ, версия {COMMIT[:10]}" in lines["captioner"]
+    assert f"скачана, 2.4 КБ, версия {COMMIT[:10]}" in lines["captioner"]
     assert "не скачана, ≈ 600 МБ" in lines["ruclip-vit-base-patch32-384"]
     # A second --all only fetches what is still missing.
     fetched = len(fake_hub.requests)
@@ -143,7 +149,7 @@ def test_list_reports_a_partial_folder(settings: Settings) -> None:
     folder.mkdir(parents=True)
     (folder / "config.json").write_bytes(b"x" * 2048)
     line = next(x for x in list_lines(settings) if x.startswith("bert-base-multilingual-cased"))
-    assert "скачана не полностью (2.0 КБ)" in line
+    assert "скачана не полностью: есть 2.0 КБ; нет: vocab.txt, model.safetensors" in line
 
 
 def test_cli_without_arguments_shows_the_list_and_a_hint(
@@ -154,3 +160,100 @@ def test_cli_without_arguments_shows_the_list_and_a_hint(
     out = capsys.readouterr().out
     assert "captioner" in out
     assert "--all" in out
+
+
+def test_unwritable_folder_is_refused_naming_it(tmp_path: Path, settings: Settings) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the models folder should be")
+    unwritable = Settings(models_dir=blocker / "models", checkpoints_dir=settings.checkpoints_dir)
+    name = "bert-base-multilingual-cased"
+    with pytest.raises(DownloadError) as error:
+        download(name, unwritable, endpoint=f"http://127.0.0.1:{free_port()}")
+    message = str(error.value)
+    assert str(blocker / "models" / name) in message and "LISTING_MODELS_DIR" in message
+    env = {**os.environ, "LISTING_MODELS_DIR": str(blocker / "models"), "LISTING_LOG_FILE": str(tmp_path)}
+    done = _download_cli([name], env)
+    out, err = done.communicate(timeout=120)
+    assert done.returncode == 1
+    assert "Ошибка: Не удалось записать" in out and str(blocker / "models" / name) in out
+    assert "Traceback" not in out + err
+
+
+def _download_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "pipeline", "download", *args]
+    pipe = subprocess.PIPE
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, text=True, stdout=pipe, stderr=pipe)
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)
+
+
+def _workers(folder: Path) -> list[psutil.Process]:
+    """Download worker processes fetching into `folder`."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        command = " ".join(process.info["cmdline"] or [])
+        if "pipeline.download_worker" in command and str(folder) in command:
+            found.append(process)
+    return found
+
+
+def _cut_off_midway(fake_hub: FakeHub, settings: Settings, tmp_path: Path) -> subprocess.Popen[str]:
+    """`python -m pipeline download captioner`, caught with its weights half-fetched (the hub holds them)
+    and its small files complete."""
+    fake_hub.stall.add("model.safetensors")
+    folder = settings.checkpoints_dir / "captioner"
+    env = {
+        **os.environ, "LISTING_MODELS_DIR": str(settings.models_dir), "HF_ENDPOINT": fake_hub.url,
+        "LISTING_CHECKPOINTS_DIR": str(settings.checkpoints_dir), "LISTING_LOG_FILE": str(tmp_path / "log"),
+    }  # fmt: skip
+    running = _download_cli(["captioner"], env)
+    small = ("config.json", "tokenizer.json", "preprocessor_config.json")
+    _wait_for(lambda: bool(partial_files(folder)) and all((folder / f).is_file() for f in small), "mid-file")
+    return running
+
+
+def _resumes(fake_hub: FakeHub, settings: Settings) -> None:
+    """The next run completes, fetching only the file that was cut off, and leaves nothing half-written."""
+    folder = settings.checkpoints_dir / "captioner"
+    fake_hub.stall.clear()
+    download("captioner", settings, endpoint=fake_hub.url)
+    assert (folder / "model.safetensors").read_bytes() == CAPTION_FILES["model.safetensors"]
+    assert partial_files(folder) == []
+    assert fake_hub.gets("config.json") == 1 and fake_hub.gets("tokenizer.json") == 1
+    assert fake_hub.gets("model.safetensors") == 2  # huggingface_hub starts a cut-off file again
+
+
+def test_killed_download_is_reported_truthfully_and_resumed(
+    fake_hub: FakeHub, settings: Settings, tmp_path: Path
+) -> None:
+    folder = settings.checkpoints_dir / "captioner"
+    running = _cut_off_midway(fake_hub, settings, tmp_path)
+    running.kill()  # SIGKILL: no cleanup in the downloader
+    running.communicate(timeout=60)
+    psutil.wait_procs(_workers(folder), timeout=60)
+    assert _workers(folder) == []  # the worker ended with its downloader
+    assert partial_files(folder)  # what the kill left
+    line = next(x for x in list_lines(settings) if x.startswith("captioner"))
+    assert "скачана не полностью: есть" in line and "нет: веса модели" in line
+    assert "прерванная загрузка оставила недокачанное (0 Б): при повторе удалится" in line
+    _resumes(fake_hub, settings)
+
+
+def test_ctrl_c_stops_at_once_in_one_russian_line(
+    fake_hub: FakeHub, settings: Settings, tmp_path: Path
+) -> None:
+    folder = settings.checkpoints_dir / "captioner"
+    running = _cut_off_midway(fake_hub, settings, tmp_path)
+    running.send_signal(signal.SIGINT)  # the held file never ends: only a prompt stop returns
+    _, err = running.communicate(timeout=60)
+    assert running.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("Загрузка captioner прервана") and "python -m pipeline download captioner" in last
+    assert _workers(folder) == [] and partial_files(folder) == []
+    _resumes(fake_hub, settings)
