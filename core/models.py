@@ -10,7 +10,6 @@ on its first use (never at import time) and later requests reuse it. One failure
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -19,11 +18,11 @@ from typing import Any, TypeVar
 from core.catalogue import download_command, is_present, model_dir
 from core.device import resolve_device
 from core.settings import Settings
+from core.text import is_russian
 
 T = TypeVar("T")
 FolderLoader = Callable[[Path, str], T]  # (folder or file, device) -> model
 _CAUSE_CHARS = 300
-_RUSSIAN = re.compile("[а-яё]", re.IGNORECASE)
 
 
 class ModelLoadError(RuntimeError):
@@ -37,7 +36,7 @@ class ModelLoadError(RuntimeError):
         stays in the log, where the traceback is.
         """
         cause = (str(error).strip().splitlines() or [""])[0][:_CAUSE_CHARS]
-        said = f" ({cause})" if _RUSSIAN.search(cause) else ""
+        said = f" ({cause})" if is_russian(cause) else ""
         again = f" Скачайте её заново: `{download_command(name)}`." if name else ""
         return cls(f"Модель в папке {folder} повреждена или неполна и не загружается{said}.{again}")
 

@@ -184,7 +184,7 @@ def _bench(name: str | None) -> int:
         return EXIT_OK
     stem = name if name.startswith("bench_") else f"bench_{name}"
     if stem not in scripts:
-        print(f"Нет бенчмарка «{name}». Есть: {', '.join(scripts)}", file=sys.stderr)
+        print(f"Нет бенчмарка «{shorten(name)}». Есть: {', '.join(scripts)}", file=sys.stderr)
         return EXIT_ERROR
     sys.path.insert(0, str(PROJECT_ROOT))
     runpy.run_path(str(BENCH_DIR / f"{stem}.py"), run_name="__main__")

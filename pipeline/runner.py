@@ -22,6 +22,7 @@ from core.listing import Listing, Result, seller_input
 from core.memory import release_freed_memory
 from core.models import ModelStore
 from core.settings import Settings
+from core.text import is_russian, shorten
 from diversity import Diversity, DiversityConfig, classify
 from masking import mask, restore
 from masking.types import MaskedListing
@@ -286,7 +287,11 @@ class Pipeline:
             raise
         except Exception as error:  # a bug or a model failure must not reach the user as a traceback
             log.exception("stage %s failed", name)
-            raise StageFailed("error", [f"Ошибка на этапе «{STAGES_RU[name]}»: {error}"]) from error
+            said = str(error).strip()
+            if not is_russian(said):  # a library's or a bug's English: the log has it, with the traceback
+                said = f"непредвиденный сбой ({type(error).__name__}), подробности записаны в журнал"
+            reason = f"Ошибка на этапе «{STAGES_RU[name]}»: {shorten(said, 500)}"
+            raise StageFailed("error", [reason]) from error
         finally:
             result.timings[name] = time.perf_counter() - started
 

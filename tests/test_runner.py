@@ -9,11 +9,13 @@ import pytest
 from PIL import Image
 
 from captioning.base import LOW_CONFIDENCE
+from captioning.registry import KINDS
 from core.settings import PROJECT_ROOT
 from moderation import ModerationConfig
 from pipeline import Listing, Pipeline, Settings
 from pipeline.runner import STAGES_RU
 from ruclip_port import load_ruclip
+from tests.checkpoint_folders import TEMPLATE, write_manifest
 from tests.neural_fixtures import build_vit_gpt2
 from tests.tiny_models import make_tiny_ruclip
 
@@ -205,6 +207,25 @@ def test_a_broken_model_folder_is_an_error_naming_the_folder(
     assert str(folder.resolve()) in reason
     assert f"python -m pipeline download {model}" in reason
     assert list(result.timings) == ["validate", "moderate", "total"]
+
+
+def test_an_english_failure_reaches_the_user_as_a_russian_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Failing:
+        def generate(self, masked: object, diversity: str, images: list) -> None:
+            raise RuntimeError("CUDA error: device-side assert triggered")
+
+    monkeypatch.setitem(KINDS, "failing", lambda folder, manifest, models: Failing())
+    write_manifest(tmp_path, "failing", {"kind": "failing", "title": "Сбой", "images": "none"})
+    write_manifest(tmp_path, "template", TEMPLATE)
+    result = Pipeline(Settings(checkpoints_dir=tmp_path)).run(Listing([], {"Цена": "1"}), "failing")
+    assert result.status == "error"
+    [reason] = result.reasons
+    assert reason == (
+        "Ошибка на этапе «Генерация описания»: непредвиденный сбой (RuntimeError), "
+        "подробности записаны в журнал"
+    )
 
 
 def test_prepare_once_then_generate_equals_run(pipeline: Pipeline) -> None:
