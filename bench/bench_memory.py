@@ -6,7 +6,8 @@ in a child process, so nothing else shares its memory:
   loaded), the level a running process sits at between requests;
 - peak above idle: the highest resident memory during the listing (Linux VmHWM, reset before it);
 - after: resident memory once the Result is dropped;
-- wall time of `Pipeline.run` on the template path, median of `--runs`.
+- wall and CPU time (all threads) of `Pipeline.run` on the template path, medians of `--runs`; on a
+  shared machine the CPU time is the steadier figure.
 Targets (issue 16): peak ≤ 800 MB above idle, ≤ 3 s.
 
 `--app` also starts the Gradio app (`python app.py`) in a subprocess and posts the same listings through
@@ -23,6 +24,7 @@ import dataclasses
 import gc
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -56,6 +58,13 @@ def write_photo(folder: Path, kind: str) -> Path:
     return path
 
 
+def small_photo(folder: Path) -> Path:
+    """The warm-up listing's photo (640×480)."""
+    path = folder / "small.jpg"
+    Image.new("RGB", (640, 480), (90, 120, 200)).save(path)
+    return path
+
+
 def status_mb(pid: int | str, field: str) -> float:
     """A memory figure of a process from /proc/<pid>/status (VmRSS, VmHWM), MiB."""
     with open(f"/proc/{pid}/status") as status:
@@ -76,23 +85,30 @@ def child(path: Path, runs: int, threads: int) -> dict[str, float]:
 
     settings = Settings.from_env()
     pipeline = Pipeline(dataclasses.replace(settings, limits=Limits(decode_threads=threads)))
-    small = path.with_name("small.jpg")
-    Image.new("RGB", (640, 480), (90, 120, 200)).save(small)
-    pipeline.run(Listing([small], ATTRIBUTES, TEXT))
+    pipeline.run(Listing([small_photo(path.parent)], ATTRIBUTES, TEXT))
     gc.collect()
     idle = status_mb("self", "VmRSS")
     reset_peak("self")
-    seconds = []
+    seconds, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
         result = pipeline.run(Listing([path] * PHOTOS_PER_LISTING, ATTRIBUTES, TEXT))
         seconds.append(time.perf_counter() - started)
+        cpu.append(_cpu_seconds() - cpu_started)
         assert result.status == "ok", result.reasons
         del result
     peak = status_mb("self", "VmHWM")
     gc.collect()
     after = status_mb("self", "VmRSS")
-    return {"idle": idle, "peak": peak - idle, "after": after - idle, "seconds": statistics.median(seconds)}
+    return {
+        "idle": idle, "peak": peak - idle, "after": after - idle, "seconds": statistics.median(seconds),
+        "cpu": statistics.median(cpu),
+    }  # fmt: skip
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def app_figures(paths: list[Path]) -> list[str]:
@@ -113,8 +129,8 @@ def app_figures(paths: list[Path]) -> list[str]:
     lines = []
     try:
         client = _connect(f"http://127.0.0.1:{port}/")
-        small = paths[0].with_name("small.jpg")
-        rows = [[key, value] for key, value in ATTRIBUTES.items()]
+        small = small_photo(paths[0].parent)
+        rows = {"headers": ["Поле", "Значение"], "data": [list(pair) for pair in ATTRIBUTES.items()]}
         client.predict([handle_file(small)], rows, TEXT, "template", "template", api_name="/generate")
         time.sleep(2)
         idle = status_mb(server.pid, "VmRSS")
@@ -173,7 +189,8 @@ def main() -> None:
             size_kb = path.stat().st_size / 1024
             print(
                 f"{path.suffix[1:]:4} ×{PHOTOS_PER_LISTING} ({size_kb:.0f} KB each): "
-                f"{figures['seconds']:.2f} s median of {args.runs}, idle {figures['idle']:.0f} MiB, "
+                f"{figures['seconds']:.2f} s wall, {figures['cpu']:.2f} s CPU (medians of {args.runs}), "
+                f"idle {figures['idle']:.0f} MiB, "
                 f"peak {figures['peak']:+.0f} MiB above idle, {figures['after']:+.0f} MiB after"
             )
         if args.app:
