@@ -24,6 +24,14 @@ def shared_photos() -> Path:
     return SHARED_PHOTOS
 
 
+@pytest.fixture(autouse=True)
+def _log_outside_the_project(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Command lines the tests run write their log (LISTING_LOG_FILE) under pytest's temporary folder."""
+    monkeypatch.setenv("LISTING_LOG_FILE", str(tmp_path_factory.getbasetemp() / "pipeline.log"))
+
+
 @pytest.fixture
 def empty_models_settings(tmp_path: Path) -> Settings:
     """Settings whose models folder is empty: every optional model is missing."""
