@@ -25,8 +25,14 @@ _COMMIT = re.compile(r"[0-9a-f]{40}")
 _HUB_CACHE = Path(".cache") / "huggingface" / "hub"
 
 
+_STDOUT = threading.Lock()  # the hub client downloads several files at once: one line at a time
+
+
 def _say(**message: Any) -> None:
-    print(json.dumps(message, ensure_ascii=False), flush=True)
+    line = json.dumps(message, ensure_ascii=False) + "\n"
+    with _STDOUT:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def _failure_message(item: Downloadable, error: BaseException) -> str:
