@@ -1,7 +1,8 @@
 """Explicit-nudity check of photos with NudeNet's bundled 320n ONNX detector, batched.
 
 preprocess (letterbox to a square, scale to the model's side) → forward (one ONNX run per batch)
-→ postprocess (decode, non-maximum suppression) → verdict on plain detections.
+→ postprocess (decode, non-maximum suppression) → verdict on plain detections, where an exposed body
+part must also show skin in the middle of its box (photos.skin) unless the detector is nearly certain.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from core.listing import Photo
 from core.models import ModelStore
 from moderation.config import EXPLICIT_LABELS_RU, ModerationConfig
 from moderation.report import Check, sentence_start, stopwatch
+from photos.skin import skin_share
 
 # Output channel order of NudeNet 3.x detectors (after the four box coordinates).
 NUDENET_LABELS: tuple[str, ...] = (
@@ -147,23 +149,38 @@ def detect(images: Sequence[Image.Image], config: ModerationConfig, session: Any
     return results
 
 
-def explicit_findings(detections: Sequence[Detection], config: ModerationConfig) -> list[Detection]:
-    """The detections that make a photo explicit: a rejecting class at or above the threshold."""
-    return [
-        d
-        for d in detections
-        if d["class"] in config.explicit_labels and d["score"] >= config.explicit_threshold
-    ]
+def box_middle(box: Sequence[int]) -> list[int]:
+    """The centre half (each side) of an (x, y, width, height) box: the part, not its surroundings."""
+    x, y, width, height = box
+    return [x + width // 4, y + height // 4, max(1, width // 2), max(1, height // 2)]
+
+
+def explicit_findings(
+    image: Image.Image, detections: Sequence[Detection], config: ModerationConfig
+) -> list[Detection]:
+    """The detections that make a photo explicit, each with the skin share of its box middle.
+
+    An exposed class at its threshold counts when the middle of its box shows skin, or when its score
+    reaches `explicit_certain` whatever the colours.
+    """
+    found = []
+    for d in detections:
+        if d["class"] not in config.explicit_labels or d["score"] < config.explicit_threshold_for(d["class"]):
+            continue
+        skin = round(skin_share(image, box_middle(d["box"])), 3)
+        if skin >= config.explicit_min_skin or d["score"] >= config.explicit_certain:
+            found.append({**d, "skin": skin})
+    return found
 
 
 def photo_check(
     photo: Photo, detections: Sequence[Detection], config: ModerationConfig, seconds: float
 ) -> Check:
     """The nudity verdict of one photo from its detections."""
-    findings = explicit_findings(detections, config)
+    findings = explicit_findings(photo.image, detections, config)
     # the highest explicit-class score, whether or not it reached the threshold
     score = max((d["score"] for d in detections if d["class"] in config.explicit_labels), default=0.0)
-    details = {"detections": list(detections), "threshold": config.explicit_threshold}
+    details = {"detections": list(detections), "explicit": findings}
     if not findings:
         return Check(CHECK_NAME, "pass", score, "", details, seconds, photo.number)
     what = ", ".join(dict.fromkeys(EXPLICIT_LABELS_RU.get(d["class"], d["class"]) for d in findings))
@@ -186,4 +203,10 @@ def check_photos(photos: Sequence[Photo], models: ModelStore, config: Moderation
         session = models.load(model_path, nudenet_session)
         detections = detect([p.image for p in photos], config, session)
     per_photo = sw.seconds / len(photos)
-    return [photo_check(p, d, config, per_photo) for p, d in zip(photos, detections, strict=True)]
+    checks = []
+    for photo, found in zip(photos, detections, strict=True):
+        with stopwatch() as decision:
+            check = photo_check(photo, found, config, per_photo)
+        check.seconds += decision.seconds
+        checks.append(check)
+    return checks
