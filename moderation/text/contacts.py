@@ -9,7 +9,15 @@ import phonenumbers
 
 from moderation.config import ModerationConfig
 from moderation.report import Check
-from moderation.text.normalize import outermost
+from moderation.text.normalize import (
+    Normalised,
+    as_normalised,
+    cyrillic_view,
+    despaced,
+    latin_view,
+    outermost,
+)
+from moderation.text.spoken import spoken_phones
 
 CHECK_NAME = "contacts"
 KINDS_RU = {
@@ -20,13 +28,6 @@ KINDS_RU = {
     "messenger": "мессенджер",
 }
 
-_DIGIT_WORDS = {
-    "ноль": "0", "нуль": "0", "один": "1", "два": "2", "три": "3", "четыре": "4",
-    "пять": "5", "шесть": "6", "семь": "7", "восемь": "8", "девять": "9",
-}  # fmt: skip
-_DIGIT_WORD_RUN = re.compile(
-    rf"\b(?:{'|'.join(_DIGIT_WORDS)})(?:[\s,.\-]+(?:{'|'.join(_DIGIT_WORDS)})){{9,11}}\b", re.IGNORECASE
-)
 _TLDS = "ru|рф|su|com|net|org|info|biz|me|io|ly|cc|shop|store|online|site|pro|by|kz|ua|moscow|gg"
 _EMAIL = re.compile(
     r"[\w.+-]+\s*(?:@|\(at\)|\[at\]|\(собака\)|\sсобака\s)\s*[\w-]+(?:\s*(?:\.|\(dot\)|\sточка\s)\s*[\w-]+)+",
@@ -87,19 +88,11 @@ def _phones(text: str) -> list[Contact]:
             for m in matcher
             if _looks_like_phone(m.raw_string)
         ]
-    for m in _DIGIT_WORD_RUN.finditer(text):
-        digits = "".join(_DIGIT_WORDS[w.lower()] for w in re.findall(r"\w+", m.group()))
-        try:
-            number = phonenumbers.parse(digits, "RU")
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            found.append(Contact("phone", m.start(), m.end(), m.group()))
     return found
 
 
-def find_contacts(text: str) -> list[Contact]:
-    """Every contact in the text, by position; a span inside an earlier, longer one is dropped."""
+def _find(text: str) -> list[Contact]:
+    """Contacts in one view of the text, with spans in that view."""
     found = _phones(text)
     if _EMAIL_HINT.search(text):
         found += [Contact("email", m.start(), m.end(), m.group()) for m in _EMAIL.finditer(text)]
@@ -110,10 +103,32 @@ def find_contacts(text: str) -> list[Contact]:
         ("messenger", _INVITED_MESSENGER),
     ):
         found += [Contact(kind, m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+    return found
+
+
+def find_contacts(text: str | Normalised) -> list[Contact]:
+    """Every contact in the text, by position in the seller's original and quoted as written there.
+
+    The contact patterns run on the normalised text with look-alikes read as Latin or as digits, and
+    again with letter-by-letter spelling joined up; numbers in words are read on the Russian view. A span
+    inside an earlier, longer one is dropped.
+    """
+    norm = as_normalised(text)
+    latin, spoken = latin_view(norm), cyrillic_view(norm)
+    joined = despaced(latin)
+    found = []
+    for view, contacts in (
+        (latin, _find(latin.text)),
+        (joined, _find(joined.text) if joined is not latin else []),
+        (spoken, [Contact("phone", start, end, "") for start, end in spoken_phones(spoken.text)]),
+    ):
+        for contact in contacts:
+            start, end = view.original_span(contact.start, contact.end)
+            found.append(Contact(contact.kind, start, end, view.quote(contact.start, contact.end)))
     return outermost(found, lambda c: (c.start, c.end))
 
 
-def check_contacts(text: str, config: ModerationConfig) -> Check:
+def check_contacts(text: str | Normalised, config: ModerationConfig) -> Check:
     """Contacts are not allowed in a description: reject (or warn, per config), naming each one."""
     found = find_contacts(text)
     details = {"contacts": [{"kind": c.kind, "text": c.text, "start": c.start, "end": c.end} for c in found]}

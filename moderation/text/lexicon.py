@@ -6,15 +6,14 @@ import functools
 import re
 from collections.abc import Sequence
 
-from core.morphology import morph
 from moderation.report import Check
-from moderation.text.normalize import (
-    Span,
+from moderation.text.normalize import Normalised, Span, as_normalised, outermost
+from moderation.text.words import (
     candidate_spans,
     collapse_repeats,
-    expand_wildcards,
+    lemmas,
     normalise,
-    outermost,
+    spellings,
     transliterate,
 )
 
@@ -23,7 +22,7 @@ CHECK_NAME = "obscenity"
 # Prefixes obscene verbs take before "еб"; bare "в", "с", "о" are left out ("веб", "себе").
 _EB_PREFIXES = (
     "въ|вь|взъ|вы|до|за|изъ|изь|на|надъ|недо|объ|обь|отъ|оть|пере|по|подъ|подь|при|про|разъ|разь|"
-    "съ|сь|у|полу|долбо|дол?бо"
+    "съ|сь|у|полу|долб[оа]|дол?бо"
 )
 # Obscene roots, matched against whole lemmas (or spellings the dictionary does not know).
 OBSCENE_ROOTS: tuple[re.Pattern[str], ...] = tuple(
@@ -35,7 +34,7 @@ OBSCENE_ROOTS: tuple[re.Pattern[str], ...] = tuple(
             for s in ("стра", "три", "пси", "ша", "пло", "глу", "су", "ти", "ли", "оу", "йе", "иа")
         )
         + r"ху[йеяюи]",
-        r"пи[зс]д|пезд",
+        r"пи[зс]д|пезд|^пзд",
         rf"^(?:{_EB_PREFIXES})?еб(?:а[лнтшк]|ну|л[оаяи]|у[кчн]|ок|он|ыв|ищ|ыр|ись|ет|ут|у$|и$|$)",
         r"^(?:вы|за|по|раз|рас)?бля[дт]|^бля$",
         r"^муд(?:ак|ач|ил|озвон)",
@@ -44,6 +43,7 @@ OBSCENE_ROOTS: tuple[re.Pattern[str], ...] = tuple(
         r"^пид[оа]р|^пидр",
         r"^г[ао]ндон",
         r"^шлюх",
+        r"^(?:на|по)?хул[ия]$",
     )
 )
 # Words typed in Latin letters are read phonetically and held to stricter whole-word patterns, so that
@@ -58,7 +58,7 @@ TRANSLIT_ROOTS: tuple[re.Pattern[str], ...] = tuple(
     )
 )
 # Cheap pre-filter: only words containing one of these go to the morphological analyser.
-_ROOT_HINT = re.compile(r"ху[йеяюи]|пи[зс]д|пезд|еб|бля|муд|манд|залуп|пид[оа]?р|г[ао]ндон|шлюх")
+_ROOT_HINT = re.compile(r"ху[йеяюил]|пи[зс]д|пезд|пзд|еб|бля|муд|манд|залуп|пид[оа]?р|г[ао]ндон|шлюх")
 
 
 def _is_obscene_form(form: str) -> bool:
@@ -68,31 +68,15 @@ def _is_obscene_form(form: str) -> bool:
 @functools.lru_cache(maxsize=65536)
 def is_obscene_word(word: str) -> bool:
     """Whether a normalised word is obscene: a known word by its lemmas, an unknown one by spelling."""
-    for spelling in expand_wildcards(word):
-        for form in dict.fromkeys((spelling, collapse_repeats(spelling))):
-            if not _ROOT_HINT.search(form):
-                continue
-            lemmas, by_dictionary = _lemmas(form)
-            if any(_is_obscene_form(lemma) for lemma in lemmas):
-                return True
-            if not by_dictionary and _is_obscene_form(form):
-                return True
+    for form in spellings(word):
+        if not _ROOT_HINT.search(form):
+            continue
+        forms, by_dictionary = lemmas(form)
+        if any(_is_obscene_form(lemma) for lemma in forms):
+            return True
+        if not by_dictionary and _is_obscene_form(form):
+            return True
     return False
-
-
-def _lemmas(word: str) -> tuple[set[str], bool]:
-    """The word's lemmas, and whether the dictionary explains it (itself, or a known prefix + known word).
-
-    Spellings the dictionary cannot explain are also judged as written, since most obscene words
-    are missing from it or get nonsense lemmas ("ебло" → "ести").
-    """
-    analyser = morph()
-    parses = analyser.parse(word)
-    lemmas = {p.normal_form.replace("ё", "е") for p in parses}
-    if analyser.word_is_known(word):
-        return lemmas, True
-    methods = [type(step[0]).__name__ for step in parses[0].methods_stack]
-    return lemmas, methods == ["DictionaryAnalyzer", "KnownPrefixAnalyzer"]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -104,24 +88,35 @@ def is_obscene_spelling(raw: str) -> bool:
     return latin is not None and any(root.search(collapse_repeats(latin)) for root in TRANSLIT_ROOTS)
 
 
-def find_obscenities(text: str) -> list[Span]:
-    """Spans of the obscene words of a text, outermost first, none inside another."""
-    found = (span for span in candidate_spans(text) if is_obscene_spelling(text[span[0] : span[1]]))
+def find_obscenities(text: str | Normalised) -> list[Span]:
+    """Spans of the obscene words of a (normalised) text, outermost first, none inside another."""
+    norm = as_normalised(text)
+    found = (span for span in candidate_spans(norm.text) if is_obscene_spelling(norm.text[span[0] : span[1]]))
     return outermost(found, lambda span: span)
 
 
-def quote_words(text: str, spans: Sequence[Span], limit: int = 5) -> str:
-    """Russian-quoted original spellings, e.g. «слово», «другое»."""
-    words = list(dict.fromkeys(text[start:end] for start, end in spans))
+def quote_words(norm: Normalised, spans: Sequence[Span], limit: int = 5) -> str:
+    """Russian-quoted spellings as the seller wrote them, each once, e.g. «слово», «другое»."""
+    words = list(dict.fromkeys(norm.quote(start, end) for start, end in spans))
     shown = ", ".join(f"«{w}»" for w in words[:limit])
     return shown + (f" и ещё {len(words) - limit}" if len(words) > limit else "")
 
 
-def check_obscenity(text: str) -> Check:
-    """Reject a text with obscene words, naming them."""
-    found = find_obscenities(text)
-    details = {"words": [{"text": text[start:end], "start": start, "end": end} for start, end in found]}
+def word_details(norm: Normalised, spans: Sequence[Span]) -> list[dict[str, object]]:
+    """JSON-ready found words: as written, with their span in the original text."""
+    return [
+        {"text": norm.quote(start, end), "start": norm.original_span(start, end)[0],
+         "end": norm.original_span(start, end)[1]}
+        for start, end in spans
+    ]  # fmt: skip
+
+
+def check_obscenity(text: str | Normalised) -> Check:
+    """Reject a text with obscene words, naming them as the seller wrote them."""
+    norm = as_normalised(text)
+    found = find_obscenities(norm)
+    details = {"words": word_details(norm, found)}
     if not found:
         return Check(CHECK_NAME, "pass", 0.0, "", details)
-    reason = f"Текст содержит нецензурную лексику: {quote_words(text, found)}"
+    reason = f"Текст содержит нецензурную лексику: {quote_words(norm, found)}"
     return Check(CHECK_NAME, "reject", 1.0, reason, details)

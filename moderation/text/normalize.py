@@ -1,39 +1,193 @@
-"""Words of a text as an obfuscating writer spells them, mapped back to plain Cyrillic.
+"""The one text normalisation every text check runs on, with a map back to what the seller wrote.
 
-Candidates are the text's words, words glued by punctuation ("х.уй") and runs of single letters
-("х у й", "х.у.й"); each keeps the span of the original text it came from.
+`normalise_text(raw)`: invisible characters removed (the set of `core.text`), Unicode NFKC (full-width
+and styled letters and digits become plain ones, ligatures split, NBSP becomes a space), combining marks
+composed or dropped ("и" + breve → "й", stress accents removed), every decimal digit made ASCII. Case is
+kept. Each character of the result knows the span of the original it came from, so a check finds a
+word in the normalised text and quotes it as the seller typed it (`Normalised.quote`).
+
+Two views of the same text fold look-alike characters for the checks that need them: `latin_view` for
+contacts (Cyrillic and Greek look-alikes inside Latin-looking tokens, "t.mе" → "t.me"; letters that pass
+for digits inside numbers, "9OO" → "900"), `despaced` for words written letter by letter
+("t . m e", "@ i v a n"). The lexicons fold words to Cyrillic themselves (moderation.text.words).
 """
 
 from __future__ import annotations
 
-import itertools
+import functools
 import re
-from collections.abc import Callable, Iterable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
-# Latin look-alikes and digits written for Cyrillic letters.
-_HOMOGLYPHS = str.maketrans("aeopcxykmtbhiu@ё", "аеорсхукмтвниуае")
-_DIGITS = str.maketrans("01346", "оизчб")
-# Letters a single "*" most often hides in a censored word.
-WILDCARD_LETTERS = "аеиоуыяюб"
-MAX_WILDCARDS = 3
-
-# Phonetic transliteration of words typed in Latin letters ("blyat", "nahui"): digraphs first.
-_TRANSLIT = (
-    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"), ("ts", "ц"),
-    ("ya", "я"), ("ja", "я"), ("yo", "ё"), ("yu", "ю"), ("ju", "ю"), ("ye", "е"),
-)  # fmt: skip
-_TRANSLIT_LETTERS = str.maketrans("abvgdezijklmnoprstufhcyxw", "абвгдезийклмнопрстуфхцыхв")
-_LATIN_WORD = re.compile(r"[a-z]+")
-_TOKEN = re.compile(r"(?:[^\W_]|[*@])+")
-_GLUE = re.compile(r"[.\-_'`~]{1,3}")  # between the parts of one glued word: "х.уй", "пи-зда"
-_SPACER = re.compile(r"[\s.,\-_/\\|+~'\"`^:;!·•]{1,3}")  # between spaced-out letters: "х у й"
-_STRIP = re.compile(r"[^\w*@]+|_+")
-_REPEATS = re.compile(r"(.)\1+")
-_HAS_LETTER = re.compile(r"[^\W\d_]")
+from core.text import INVISIBLE, clean_text
 
 Span = tuple[int, int]
 Found = TypeVar("Found")
+
+# Characters that NFKC leaves as they are and that are neither marks nor invisible: the common case,
+# copied without a per-character look.
+_PLAIN = re.compile(r"[\t\n\x20-\x7e\u0401-\u045f«»°–—₽№]+")
+# A character with the combining marks that follow it, composed together.
+_MARKS = r"\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f"
+_CLUSTER = re.compile(f".[{_MARKS}]*", re.S)
+
+# Look-alikes read as Latin inside Latin-looking tokens (links, handles, e-mails).
+_TO_LATIN = str.maketrans(
+    "аеорсхукмтвнѕіјԁһӏԛԝАВЕКМНОРСТХУЅІЈαορτυνκιεχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcxykmtbhsijdhlqwABEKMHOPCTXYSIJaoptuvkiexABEZHIKMNOPTYX",
+)
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_FOLDABLE = re.compile(r"[аеорсхукмтвнѕіјԁһӏԛԝАВЕКМНОРСТХУЅІЈαορτυνκιεχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ]")
+_OTHER_LETTER = re.compile(r"[^\W\dA-Za-z_]")
+# Latin, Greek and Ukrainian/Serbian look-alikes read as Russian letters, inside words (lower case).
+_TO_CYRILLIC = str.maketrans(
+    "aeopcxykmtbhiun@ёαβγεηικλμοπρτυφχωіїєѕһ",
+    "аеорсхукмтвниипаеавуениклмопртуфхшииесн",
+)
+# Digits written for letters inside a word ("пи3да", "6ля").
+_DIGITS_TO_CYRILLIC = str.maketrans("01346", "оизчб")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_CYRILLIC_LETTER = re.compile(r"[а-яё]", re.IGNORECASE)
+# Letters that pass for digits inside a number ("8-9OO-12З-45-67").
+_TO_DIGITS = str.maketrans("oOоОlI|ӏзЗб", "00001111336")
+_DIGIT_LOOKALIKE = re.compile(r"[oOоОlI|ӏзЗб]")
+_TOKEN = re.compile(r"\S+")
+# Four or more single characters each followed by one space: "t . m e", "8 9 9 9", "@ i v a n".
+_SPACED = re.compile(r"(?<!\S)\S(?: \S(?=[\s,;:!?)]|$)){3,}")
+
+
+@dataclass(frozen=True, eq=False)
+class Normalised:
+    """A normalised text, the original, and for every normalised character the original span it came
+    from (`starts[i]`, `ends[i]`)."""
+
+    original: str
+    text: str
+    starts: Sequence[int]
+    ends: Sequence[int]
+
+    def original_span(self, start: int, end: int) -> Span:
+        """The span of the original text that the normalised span [start, end) came from."""
+        if end <= start:
+            at = self.starts[start] if start < len(self.starts) else len(self.original)
+            return at, at
+        return self.starts[start], self.ends[end - 1]
+
+    def quote(self, start: int, end: int) -> str:
+        """The original text behind a normalised span, as the seller sees it (no invisible characters)."""
+        first, last = self.original_span(start, end)
+        return clean_text(self.original[first:last]).strip()
+
+    def replaced(self, text: str) -> Normalised:
+        """The same text with characters replaced one for one (offsets unchanged)."""
+        assert len(text) == len(self.text)
+        return Normalised(self.original, text, self.starts, self.ends)
+
+
+def _fold_cluster(cluster: str) -> str:
+    """NFKC of a character and its marks, marks that did not compose dropped, digits made ASCII."""
+    folded = []
+    for char in unicodedata.normalize("NFKC", cluster):
+        category = unicodedata.category(char)
+        if category[0] == "M" or INVISIBLE.match(char):
+            continue
+        folded.append(str(unicodedata.digit(char)) if category == "Nd" and not char.isascii() else char)
+    return "".join(folded)
+
+
+@functools.lru_cache(maxsize=64)
+def normalise_text(raw: str) -> Normalised:
+    """The normalised text with its map back to `raw` (cached: every check of a listing shares it)."""
+    if _PLAIN.fullmatch(raw) or not raw:
+        return Normalised(raw, raw, range(len(raw)), range(1, len(raw) + 1))
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    position = 0
+    while position < len(raw):
+        plain = _PLAIN.match(raw, position)
+        if plain:
+            end = plain.end()
+            # a plain character followed by combining marks belongs to the cluster after it
+            if end < len(raw) and unicodedata.category(raw[end])[0] == "M":
+                end -= 1
+            if end > position:
+                pieces.append(raw[position:end])
+                starts += range(position, end)
+                ends += range(position + 1, end + 1)
+                position = end
+                continue
+        cluster = _CLUSTER.match(raw, position)
+        assert cluster is not None
+        folded = _fold_cluster(cluster.group())
+        pieces.append(folded)
+        starts += [position] * len(folded)
+        ends += [cluster.end()] * len(folded)
+        position = cluster.end()
+    return Normalised(raw, "".join(pieces), starts, ends)
+
+
+def _latin_token(token: str) -> str:
+    if any(c.isdigit() for c in token) and _DIGIT_LOOKALIKE.search(token):
+        letters = _OTHER_LETTER.findall(token) + _LATIN_LETTER.findall(token)
+        if all(_DIGIT_LOOKALIKE.fullmatch(c) for c in letters):
+            return token.translate(_TO_DIGITS)
+    if not _LATIN_LETTER.search(token):
+        return token
+    latin = len(_LATIN_LETTER.findall(token))
+    others = _OTHER_LETTER.findall(token)
+    foldable = sum(1 for c in others if _FOLDABLE.fullmatch(c))
+    return token.translate(_TO_LATIN) if foldable == len(others) or latin > len(others) else token
+
+
+def cyrillic_word(word: str) -> str:
+    """A lower-case word with look-alike letters read as Russian and, beside letters, digits too."""
+    word = word.translate(_TO_CYRILLIC)
+    return word.translate(_DIGITS_TO_CYRILLIC) if _HAS_LETTER.search(word) else word
+
+
+def _lower(text: str) -> str:
+    """Lower case, one character for one (the rare letters whose lower case is longer stay as they are)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def cyrillic_view(norm: Normalised) -> Normalised:
+    """Lower case, look-alikes read as Russian letters in tokens that contain a Russian letter."""
+    text = _TOKEN.sub(lambda m: cyrillic_word(m.group()) if _CYRILLIC_LETTER.search(m.group()) else m.group(),
+                      _lower(norm.text))
+    return norm.replaced(text)
+
+
+def latin_view(norm: Normalised) -> Normalised:
+    """Look-alikes read as Latin in tokens that contain Latin letters, as digits inside numbers."""
+    return norm.replaced(_TOKEN.sub(lambda m: _latin_token(m.group()), norm.text))
+
+
+def despaced(norm: Normalised) -> Normalised:
+    """Runs of four or more single characters written one space apart, with those spaces removed."""
+    keep = [True] * len(norm.text)
+    for run in _SPACED.finditer(norm.text):
+        for i in range(run.start() + 1, run.end(), 2):
+            keep[i] = False
+    if all(keep):
+        return norm
+    kept = [i for i, k in enumerate(keep) if k]
+    return Normalised(
+        norm.original,
+        "".join(norm.text[i] for i in kept),
+        [norm.starts[i] for i in kept],
+        [norm.ends[i] for i in kept],
+    )
+
+
+def as_normalised(text: str | Normalised) -> Normalised:
+    """A check's input as a Normalised text (normalising a plain string)."""
+    return text if isinstance(text, Normalised) else normalise_text(text)
 
 
 def outermost(found: Iterable[Found], span: Callable[[Found], Span]) -> list[Found]:
@@ -43,64 +197,3 @@ def outermost(found: Iterable[Found], span: Callable[[Found], Span]) -> list[Fou
         if not kept or span(item)[0] >= span(kept[-1])[1]:
             kept.append(item)
     return kept
-
-
-def normalise(raw: str) -> str:
-    """Lower-case Cyrillic spelling of one word: separators dropped, look-alikes and digits mapped."""
-    word = _STRIP.sub("", raw.lower()).strip("*@").translate(_HOMOGLYPHS)
-    if _HAS_LETTER.search(word):
-        word = word.translate(_DIGITS)
-    return word
-
-
-def transliterate(raw: str) -> str | None:
-    """Cyrillic reading of a word typed in Latin letters ("pizdec" → "пиздец"), else None."""
-    word = raw.lower()
-    if not _LATIN_WORD.fullmatch(word):
-        return None
-    for latin, cyrillic in _TRANSLIT:
-        word = word.replace(latin, cyrillic)
-    word = re.sub(r"y$", "й", word)
-    return word.translate(_TRANSLIT_LETTERS)
-
-
-def collapse_repeats(word: str) -> str:
-    """The word with every run of a repeated letter reduced to one ("хуууй" → "хуй")."""
-    return _REPEATS.sub(r"\1", word)
-
-
-def expand_wildcards(word: str) -> Iterator[str]:
-    """The word itself, or each spelling with its "*" replaced by likely letters (at most a few stars)."""
-    stars = word.count("*")
-    if not stars:
-        yield word
-        return
-    if stars > MAX_WILDCARDS:
-        return
-    parts = word.split("*")
-    for letters in itertools.product(WILDCARD_LETTERS, repeat=stars):
-        yield parts[0] + "".join(a + b for a, b in zip(letters, parts[1:], strict=True))
-
-
-def _runs(text: str, tokens: list[Span], joins: re.Pattern[str], single: bool, least: int) -> Iterator[Span]:
-    """Spans of `least`+ consecutive tokens whose gaps fully match `joins` (single-character tokens only
-    when `single`)."""
-    run: list[Span] = []
-    for span in [*tokens, (len(text) + 2, len(text) + 2)]:
-        fits = not single or span[1] - span[0] == 1
-        joined = run and fits and joins.fullmatch(text, run[-1][1], span[0]) is not None
-        if joined:
-            run.append(span)
-            continue
-        if len(run) >= least:
-            yield run[0][0], run[-1][1]
-        run = [span] if fits else []
-
-
-def candidate_spans(text: str) -> list[Span]:
-    """Spans of every word, glued word and spaced-out word of the text, each once."""
-    tokens = [m.span() for m in _TOKEN.finditer(text)]
-    spans = dict.fromkeys(tokens)
-    spans.update(dict.fromkeys(_runs(text, tokens, _GLUE, single=False, least=2)))
-    spans.update(dict.fromkeys(_runs(text, tokens, _SPACER, single=True, least=3)))
-    return list(spans)
