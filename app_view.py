@@ -40,7 +40,7 @@ SCORES = {
     "confidence": ("Уверенность", "Уверенность"),
 }
 
-MODERATION_HEADERS = ["Проверка", "Фото", "Вердикт", "Оценка", "Причина", "Время, с"]
+MODERATION_HEADERS = ["Проверка", "Что проверено", "Вердикт", "Оценка", "Причина", "Время, с"]
 MASKING_HEADERS = ["Токен", "Значение", "Откуда", "В описании"]
 TIMING_HEADERS = ["Этап", "Время, с"]
 SCORE_HEADERS = ["Метрика", "Значение"]
@@ -115,7 +115,11 @@ def _photo_line(photo: dict[str, Any]) -> str:
     return text
 
 
-def _photo_cell(photo: Any) -> str:
+def _subject_cell(check: dict[str, Any]) -> str:
+    """What a check looked at: a photo, the generated description, or the seller's input as a whole."""
+    photo = check.get("photo")
+    if check.get("target") == "description":
+        return "описание"
     if photo is None or photo == "":
         return "—"
     if isinstance(photo, int):
@@ -131,7 +135,7 @@ def moderation_rows(result: dict[str, Any]) -> list[list[str]]:
         rows.append(
             [
                 LABELS_RU.get(str(check.get("name", "")), str(check.get("name", ""))),
-                _photo_cell(check.get("photo")),
+                _subject_cell(check),
                 VERDICTS.get(verdict, verdict),
                 _number(check.get("score"), 2),
                 str(check.get("reason_ru") or ""),

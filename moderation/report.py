@@ -9,11 +9,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Verdict = Literal["pass", "reject", "warn", "unavailable"]
+Target = Literal["input", "description"]
 
 
 @dataclass
 class Check:
-    """One check's outcome; `photo` is the 1-based photo number for per-photo checks."""
+    """One check's outcome; `photo` is the 1-based photo number for per-photo checks; `target` says
+    whether the seller's input or the generated description was checked."""
 
     name: str
     verdict: Verdict
@@ -22,6 +24,7 @@ class Check:
     details: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     photo: int | None = None
+    target: Target = "input"
 
 
 @dataclass

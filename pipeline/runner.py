@@ -2,7 +2,8 @@
 
 Two public stages, in the spirit of transformers' preprocess / forward / postprocess:
 - `prepare(listing) -> Prepared`: validate → moderate → mask → diversity (no caption model runs);
-- `generate(prepared, single, multi) -> Result`: route → generate → restore → score.
+- `generate(prepared, single, multi) -> Result`: route → generate → restore → check (the description
+  passes the seller's text moderation) → score.
 `run` is both; `compare` prepares once and generates with every checkpoint. The evaluation tool calls
 the same two methods, so it measures exactly what the product does.
 """
@@ -22,11 +23,11 @@ from core.listing import Listing, Result, seller_input
 from core.memory import release_freed_memory
 from core.models import ModelStore
 from core.settings import Settings
-from core.text import is_russian, shorten
+from core.text import clean_listing, clean_text, is_russian, shorten
 from diversity import Diversity, DiversityConfig, classify
 from masking import mask, restore
 from masking.types import MaskedListing
-from moderation import ModerationConfig, moderate, photos_show_item
+from moderation import ModerationConfig, moderate, moderate_text, photos_show_item
 from photos import quality_hints
 from pipeline import routing
 from ruclip_port import PhotoEmbeddings, best_photo_index, load_ruclip
@@ -46,6 +47,7 @@ STAGES_RU: dict[str, str] = {
     "route": "Выбор модели",
     "generate": "Генерация описания",
     "restore": "Возврат чисел",
+    "check": "Модерация описания",
     "score": "Оценка результата",
 }
 
@@ -178,6 +180,7 @@ class Pipeline:
     def _prepare(self, listing: Listing, prepared: Prepared, report: Progress) -> None:
         result = prepared.result
         with self._stage(result, "validate", report, 0.0):
+            listing = clean_listing(listing)  # invisible characters never reach a check or a description
             try:
                 valid = validate(listing, self.settings.limits)
             except ValidationError as error:
@@ -235,11 +238,13 @@ class Pipeline:
             result.warnings.extend(generation.warnings)
             result.suggestions.extend(generation.suggestions)
         with self._stage(result, "restore", report, 0.7):
-            restored = restore(generation.text, masked.values)
+            restored = restore(clean_text(generation.text), masked.values)
             result.text = restored.text
             result.masking.update(
                 restored=restored.restored, erased=restored.erased, removed_numbers=restored.removed_numbers
             )
+        with self._stage(result, "check", report, 0.75):
+            self._check_description(result)
         with self._stage(result, "score", report, 0.8):
             scores = compute_scores(restored.text, valid.attributes, valid.text, embeddings, self.models)
             scores["confidence"] = generation.confidence
@@ -248,6 +253,16 @@ class Pipeline:
                 result.warnings.append(unsure)
             scores["generated_tokens"] = generation.tokens
             result.scores = scores
+
+    def _check_description(self, result: Result) -> None:
+        """The generated description passes the same text moderation as the seller's input."""
+        moderation = moderate_text(result.text, self.models, self.moderation)
+        result.moderation += moderation.to_dicts()
+        result.warnings.extend(w for w in moderation.warnings if w not in result.warnings)
+        if moderation.rejected:
+            result.text = ""
+            reasons = [f"Сгенерированное описание не прошло модерацию. {r}" for r in moderation.reasons]
+            raise StageFailed("rejected", reasons)
 
     # -- helpers -----------------------------------------------------------------------------
     def _unknown_names(self, pairs: list[tuple[str | None, str | None]]) -> StageFailed | None:

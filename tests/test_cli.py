@@ -213,3 +213,14 @@ def test_every_command_explains_itself_in_russian(command: list[str]) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "usage:" in done.stdout and re.search("[а-яё]{4,}", done.stdout), done.stdout
+
+
+def test_a_phone_hidden_with_zero_width_spaces_is_refused() -> None:
+    """The report's own command: the invisible characters must not let the phone through."""
+    done = _cli(
+        "run", "--attr", "Тип=Чашка", "--attr", "Цена=200",
+        "--text", "Звоните 8\u200b(999)\u200b123-45-67", "--json",
+    )
+    result = json.loads(done.stdout)
+    assert (done.returncode, result["status"]) == (2, "rejected")
+    assert any("телефон «8(999)123-45-67»" in reason for reason in result["reasons"])

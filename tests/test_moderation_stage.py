@@ -40,8 +40,8 @@ def test_clean_listing_passes_with_every_check_listed(
     assert report.reasons == []
     names = [(c.name, c.photo) for c in report.checks]
     assert names == [
-        ("nudity", 1), ("nudity", 2), ("obscenity", None), ("contacts", None), ("toxicity", None),
-        ("photo_text_match", 1), ("photo_text_match", 2),
+        ("nudity", 1), ("nudity", 2), ("obscenity", None), ("insults", None), ("contacts", None),
+        ("toxicity", None), ("photo_text_match", 1), ("photo_text_match", 2),
     ]  # fmt: skip
     verdicts = {c.name: c.verdict for c in report.checks}
     assert verdicts["toxicity"] == verdicts["photo_text_match"] == "unavailable"
@@ -60,7 +60,7 @@ def test_report_is_json_ready(photos: list[Photo], no_models: ModelStore) -> Non
     contacts = next(d for d in dicts if d["name"] == "contacts")
     assert contacts["verdict"] == "reject"
     assert contacts["details"]["contacts"][0]["text"] == "8 (999) 123-45-67"
-    assert set(dicts[0]) == {"name", "verdict", "score", "reason_ru", "details", "seconds", "photo"}
+    assert set(dicts[0]) == {"name", "verdict", "score", "reason_ru", "details", "seconds", "photo", "target"}
 
 
 def test_obscene_text_rejects_naming_the_word(photos: list[Photo], no_models: ModelStore) -> None:

@@ -11,6 +11,8 @@ from PIL import Image
 from captioning.base import LOW_CONFIDENCE
 from captioning.registry import KINDS
 from core.settings import PROJECT_ROOT
+from core.text import INVISIBLE
+from masking import mask
 from moderation import ModerationConfig
 from pipeline import Listing, Pipeline, Settings
 from pipeline.runner import STAGES_RU
@@ -245,3 +247,65 @@ def test_generate_returns_a_refused_listing_as_it_was(pipeline: Pipeline) -> Non
     result = pipeline.generate(prepared, "template")
     assert (result.status, result.reasons) == ("rejected", prepared.result.reasons)
     assert result.text == "" and "generate" not in result.timings
+
+
+def test_invisible_characters_never_reach_a_check_or_the_description(pipeline: Pipeline) -> None:
+    listing = Listing(
+        [], {"Ти\u200bп": "Чаш\u00adка", "Цена": "3\u200b500"}, "\u202eЧашка\x00 с блюд\ufeffцем,\r\nновая."
+    )
+    result = pipeline.run(listing)
+    assert result.status == "ok", result.reasons
+    assert not INVISIBLE.search(result.text)
+    assert result.masking["values"] == {"<PRICE>": "3500"}  # the seller's visible characters, verbatim
+    assert "3500" in result.text and "блюдцем" in result.text
+
+
+@pytest.mark.parametrize(
+    ("attributes", "text", "quoted"),
+    [
+        ({"Тип": "Чашка", "Цена": "200"}, "Звоните 8\u200b(999)\u200b123-45-67", "8(999)123-45-67"),
+        ({"Тип": "Чашка", "Телефон": "8\u00ad999\u00ad123\u00ad45\u00ad67"}, "", "89991234567"),
+        ({"Тип": "Чашка"}, "канал t\u200b.me/seller", "t.me/seller"),
+        ({"Тип": "Чашка"}, "б\u200bл\u200bя, отличная", "бля"),
+    ],
+)
+def test_obfuscated_contacts_and_obscenity_are_refused_naming_what_the_seller_sees(
+    pipeline: Pipeline, attributes: dict[str, str], text: str, quoted: str
+) -> None:
+    result = pipeline.run(Listing([], attributes, text))
+    assert result.status == "rejected"
+    assert any(f"«{quoted}»" in reason for reason in result.reasons), result.reasons
+
+
+def test_caption_output_is_cleaned_and_held_to_the_sellers_text_moderation(pipeline: Pipeline) -> None:
+    """The description passes the same text checks as the input: a contact the evaluation let through
+    with a warning comes back into the description (numbers are restored verbatim) and is refused there."""
+    text = "Чашка с блюдцем\ufffd. Звоните 8 999 123-45-67\x13"
+    listing = Listing([], {"Тип": "Чашка", "Цена": "350"}, text)
+    lenient = Pipeline(pipeline.settings, ModerationConfig(contacts_verdict="warn"), models=pipeline.models)
+    prepared = lenient.prepare(listing)
+    assert prepared.ok, prepared.result.reasons
+    warned = lenient.generate(prepared, "template")
+    assert warned.status == "ok" and not INVISIBLE.search(warned.text)
+    described = [c for c in warned.moderation if c["target"] == "description"]
+    assert [c["name"] for c in described] == ["obscenity", "insults", "contacts", "toxicity"]
+    assert next(c for c in described if c["name"] == "contacts")["verdict"] == "warn"
+    assert list(warned.timings) == ALL_STAGES
+    refused = pipeline.generate(prepared, "template")
+    assert refused.status == "rejected" and refused.text == ""
+    assert refused.reasons[0].startswith("Сгенерированное описание не прошло модерацию. В тексте есть")
+    assert "«8 999 123-45-67»" in refused.reasons[0]
+
+
+def test_whatever_a_caption_model_writes_is_cleaned_before_the_numbers_are_restored(
+    pipeline: Pipeline,
+) -> None:
+    """The template copies its masked input into the text, so a masked listing carrying control characters
+    stands in for a model that emits them (a tiny random VLM writes \\x13, \\r and U+FFFD)."""
+    prepared = pipeline.prepare(Listing([], {"Тип": "Чашка", "Цена": "350"}, "Чашка с блюдцем."))
+    dirty = {"Тип": "Чаш\u200bка\x13", "Цена": "3\ufeff50"}
+    prepared.masked = mask(dirty, "Чашка\ufffd с блю\u202eдцем.\r\nНовая.")
+    result = pipeline.generate(prepared, "template")
+    assert result.status == "ok", result.reasons
+    assert not INVISIBLE.search(result.text) and "\r" not in result.text
+    assert "Чашка" in result.text and "блюдцем" in result.text and "350" in result.text
