@@ -34,7 +34,10 @@ _EMAIL = re.compile(
     re.IGNORECASE,
 )
 _URL = re.compile(
-    rf"(?:https?://|www\.)\S+|(?<![\w@.])(?:[\w-]+\.)+(?:{_TLDS})\b(?:/[^\s,;]*)?", re.IGNORECASE
+    rf"(?:https?://|www\.)\S+|(?<![\w@.])(?:[\w-]+\.)+(?:{_TLDS})\b(?:/[^\s,;]*)?"
+    # a link with spaces around its dots: with a path after it, or a messenger's short host ("t . me")
+    rf"|(?<![\w@.])(?:[a-z0-9-]+\s?\.\s?)+(?:{_TLDS})\s?/\s?[^\s,;]+|\b(?:t|vk|wa|ok)\s*\.\s*(?:me|com|ru|cc)\b",
+    re.IGNORECASE,
 )
 # Digit runs long enough to be a phone number; only these go to the (slow) phonenumbers matcher.
 _DIGIT_RUN = re.compile(r"\+?\d[\d\s().\-]{5,}\d")

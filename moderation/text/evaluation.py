@@ -3,8 +3,9 @@
 - Toxic comments: a TSV with `text`, `label` (toxic/clean) and `split` columns (tests/data/toxicity_vk.tsv):
   recall on the toxic rows, share of clean rows rejected, for one split. Errors are shown for the
   tuning split only; the sealed split gives its figures and nothing else.
-- Listings: a JSONL of listings (`title`, `attributes`, `text`): the share of listings rejected for
-  anything but contacts (a listing that reaches this is clean).
+- Listings: a JSONL of listings (`title`, `attributes`, `text`): the share of listings the offline checks
+  reject for anything but contacts (a listing that reaches this is clean), and how many hold something
+  the contacts check takes for a contact (to be read: a real contact, or a false alarm).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.listing import seller_input
+from moderation.text.contacts import find_contacts
 from moderation.text.insults import find_insults
 from moderation.text.lexicon import find_obscenities
 from moderation.text.normalize import normalise_text
@@ -38,6 +40,7 @@ class Figures:
     caught: int = 0
     negatives: int = 0
     rejected: int = 0
+    with_contacts: list[tuple[str, list[str]]] = field(default_factory=list)
     errors: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
@@ -84,7 +87,11 @@ def evaluate_listings(path: str | Path, errors: bool = False) -> Figures:
             attributes = dict(record.get("attributes", {}))
             if record.get("title"):
                 attributes = {"Название": record["title"], **attributes}
-            figures.add(seller_input(attributes, record.get("text", "")), False, errors)
+            text = seller_input(attributes, record.get("text", ""))
+            figures.add(text, False, errors)
+            contacts = find_contacts(text)
+            if contacts:
+                figures.with_contacts.append((text, [c.text for c in contacts]))
     return figures
 
 
@@ -97,6 +104,10 @@ def format_figures(figures: Figures) -> str:
     if figures.negatives:
         rejected = f"{figures.false_positive_rate:.1%} ({figures.rejected} из {figures.negatives})"
         lines.append(f"  отклонено чистых: {rejected}")
+    if figures.with_contacts:
+        lines.append(f"  с контактами: {len(figures.with_contacts)}")
+    for text, found in figures.with_contacts:
+        lines.append(f"  ☎ {found}: {text[:200]}")
     for text, words in figures.errors:
         lines.append(f"  ✗ {words or 'пропущено'}: {text[:200]}")
     return "\n".join(lines)

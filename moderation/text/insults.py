@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from core.morphology import morph
@@ -63,7 +63,9 @@ class Finding:
 @dataclass(frozen=True)
 class _Lexicon:
     forms: dict[str, str]  # inflected form (ё as е) → class
-    roots: re.Pattern[str]  # one named group per class
+    # one named group per class: roots anchored at the word's start (matched), others (searched)
+    anchored_roots: re.Pattern[str]
+    inner_roots: re.Pattern[str]
     cues: frozenset[str]  # forms of INNOCENT_CUES
     phrases: tuple[tuple[str, re.Pattern[str]], ...]
     safe: re.Pattern[str]
@@ -84,6 +86,15 @@ def _forms(lemma: str, grammemes: tuple[str, ...] | None = None) -> Iterable[str
         yield lemma.replace("ё", "е")
 
 
+def _roots(chosen: Callable[[str], bool]) -> re.Pattern[str]:
+    """The chosen roots of every class in one pattern, a named group per class."""
+    classes = (
+        ("insult", INSULT_ROOTS), ("slur", SLUR_ROOTS), ("vulgar", VULGAR_ROOTS), ("threat", THREAT_ROOTS)
+    )
+    groups = [(kind, [f"(?:{root})" for root in roots if chosen(root)]) for kind, roots in classes]
+    return re.compile("|".join(f"(?P<{kind}>{'|'.join(roots)})" for kind, roots in groups if roots))
+
+
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
     """The lexicon with every inflected form spelled out (built once, on first use)."""
@@ -91,17 +102,13 @@ def _lexicon() -> _Lexicon:
     for kind, words in (("vulgar", VULGAR), (_AMBIGUOUS, AMBIGUOUS), ("slur", SLURS), ("insult", INSULTS)):
         forms.update({form: kind for lemma in words.split() for form in _forms(lemma)})
     forms.update({form: kind for verb, (kind, grams) in VERB_FORMS.items() for form in _forms(verb, grams)})
-    roots = "|".join(
-        f"(?P<{kind}>{'|'.join(patterns)})"
-        for kind, patterns in (
-            ("insult", INSULT_ROOTS), ("slur", SLUR_ROOTS), ("vulgar", VULGAR_ROOTS), ("threat", THREAT_ROOTS)
-        )
-    )
     return _Lexicon(
         forms=forms,
-        roots=re.compile(roots),
+        anchored_roots=_roots(lambda root: root.startswith("^")),
+        inner_roots=_roots(lambda root: not root.startswith("^")),
         cues=frozenset(form for lemma in INNOCENT_CUES.split() for form in _forms(lemma)),
-        phrases=tuple((kind, re.compile(pattern)) for kind, pattern in PHRASES),
+        # without its leading \b a phrase is found by a fast literal scan; the word start is checked after
+        phrases=tuple((kind, re.compile(pattern.removeprefix(r"\b"))) for kind, pattern in PHRASES),
         safe=re.compile("|".join(SAFE_PHRASES)),
     )
 
@@ -122,11 +129,16 @@ def word_class(spelling: str) -> str | None:
         for form in spellings(word):
             kind = lexicon.forms.get(form)
             if kind is None and not censored:
-                root = lexicon.roots.search(form)
+                root = lexicon.anchored_roots.match(form) or lexicon.inner_roots.search(form)
                 kind = root.lastgroup if root else None
             if kind is not None:
                 return "insult" if censored and kind == _AMBIGUOUS else kind
     return None
+
+
+def _word_start(text: str, match: re.Match[str]) -> bool:
+    """Whether a match starts a word."""
+    return match.start() == 0 or not text[match.start() - 1].isalnum()
 
 
 def _after_sale(view: Normalised, start: int) -> bool:
@@ -163,7 +175,8 @@ def find_insults(text: str | Normalised) -> list[Finding]:
     # a glued or spaced-out candidate that holds a word found on its own is that word ("москалей.так")
     found = [f for f in found if not any(f.start <= g.start and g.end <= f.end and g != f for g in found)]
     for kind, pattern in lexicon.phrases:
-        found += [Finding(kind, m.start(), m.end()) for m in pattern.finditer(view.text)]
+        matches = (m for m in pattern.finditer(view.text) if _word_start(view.text, m))
+        found += [Finding(kind, m.start(), m.end()) for m in matches]
     if any(f.kind == _AMBIGUOUS for f in found):
         cued = any(word in lexicon.cues for word in _WORD.findall(view.text.replace("ё", "е")))
         found = [

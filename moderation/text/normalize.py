@@ -34,26 +34,29 @@ _MARKS = r"\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe
 _CLUSTER = re.compile(f".[{_MARKS}]*", re.S)
 
 # Look-alikes read as Latin inside Latin-looking tokens (links, handles, e-mails).
-_TO_LATIN = str.maketrans(
-    "аеорсхукмтвнѕіјԁһӏԛԝАВЕКМНОРСТХУЅІЈαορτυνκιεχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
-    "aeopcxykmtbhsijdhlqwABEKMHOPCTXYSIJaoptuvkiexABEZHIKMNOPTYX",
-)
+_LATIN_LOOKALIKES = "аеорсхукмтвнѕіјԁһӏԛԝАВЕКМНОРСТХУЅІЈαορτυνκιεχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ"
+_TO_LATIN = str.maketrans(_LATIN_LOOKALIKES, "aeopcxykmtbhsijdhlqwABEKMHOPCTXYSIJaoptuvkiexABEZHIKMNOPTYX")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
-_FOLDABLE = re.compile(r"[аеорсхукмтвнѕіјԁһӏԛԝАВЕКМНОРСТХУЅІЈαορτυνκιεχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ]")
+_FOLDABLE = re.compile(f"[{_LATIN_LOOKALIKES}]")
 _OTHER_LETTER = re.compile(r"[^\W\dA-Za-z_]")
 # Latin, Greek and Ukrainian/Serbian look-alikes read as Russian letters, inside words (lower case).
-_TO_CYRILLIC = str.maketrans(
-    "aeopcxykmtbhiun@ёαβγεηικλμοπρτυφχωіїєѕһ",
-    "аеорсхукмтвниипаеавуениклмопртуфхшииесн",
-)
+_CYRILLIC_LOOKALIKES = "aeopcxykmtbhiun@ёαβγεηικλμοπρτυφχωіїєѕһ"
+_TO_CYRILLIC = str.maketrans(_CYRILLIC_LOOKALIKES, "аеорсхукмтвниипаеавуениклмопртуфхшииесн")
 # Digits written for letters inside a word ("пи3да", "6ля").
 _DIGITS_TO_CYRILLIC = str.maketrans("01346", "оизчб")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
-_CYRILLIC_LETTER = re.compile(r"[а-яё]", re.IGNORECASE)
+# Only tokens that mix a Russian letter with a look-alike or a digit need a look ("xyй", "пи3да").
+_TO_FOLD_CYRILLIC = re.compile(
+    rf"(?<!\S)\S*?(?:[а-яё]\S*?[{_CYRILLIC_LOOKALIKES}01346]|[{_CYRILLIC_LOOKALIKES}01346]\S*?[а-яё])\S*"
+)
 # Letters that pass for digits inside a number ("8-9OO-12З-45-67").
 _TO_DIGITS = str.maketrans("oOоОlI|ӏзЗб", "00001111336")
 _DIGIT_LOOKALIKE = re.compile(r"[oOоОlI|ӏзЗб]")
-_TOKEN = re.compile(r"\S+")
+# Only tokens that mix Latin with a look-alike, or digits with a letter that passes for one, need a look.
+_TO_FOLD_LATIN = re.compile(
+    rf"(?<!\S)\S*?(?:[A-Za-z]\S*?[{_LATIN_LOOKALIKES}]|[{_LATIN_LOOKALIKES}]\S*?[A-Za-z]"
+    r"|\d\S*?[oOоОlI|ӏзЗб]|[oOоОlI|ӏзЗб]\S*?\d)\S*"
+)
 # Four or more single characters each followed by one space: "t . m e", "8 9 9 9", "@ i v a n".
 _SPACED = re.compile(r"(?<!\S)\S(?: \S(?=[\s,;:!?)]|$)){3,}")
 
@@ -156,18 +159,19 @@ def _lower(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
+@functools.lru_cache(maxsize=16)
 def cyrillic_view(norm: Normalised) -> Normalised:
     """Lower case, look-alikes read as Russian letters in tokens that contain a Russian letter."""
-    text = _TOKEN.sub(lambda m: cyrillic_word(m.group()) if _CYRILLIC_LETTER.search(m.group()) else m.group(),
-                      _lower(norm.text))
-    return norm.replaced(text)
+    return norm.replaced(_TO_FOLD_CYRILLIC.sub(lambda m: cyrillic_word(m.group()), _lower(norm.text)))
 
 
+@functools.lru_cache(maxsize=16)
 def latin_view(norm: Normalised) -> Normalised:
     """Look-alikes read as Latin in tokens that contain Latin letters, as digits inside numbers."""
-    return norm.replaced(_TOKEN.sub(lambda m: _latin_token(m.group()), norm.text))
+    return norm.replaced(_TO_FOLD_LATIN.sub(lambda m: _latin_token(m.group()), norm.text))
 
 
+@functools.lru_cache(maxsize=16)
 def despaced(norm: Normalised) -> Normalised:
     """Runs of four or more single characters written one space apart, with those spaces removed."""
     keep = [True] * len(norm.text)

@@ -33,6 +33,7 @@ _REPEATS = re.compile(r"(.)\1+")
 _HIDDEN = re.compile(r"(?<=\w)\.{2,3}(?=\w)")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(raw: str) -> str:
     """Lower-case Cyrillic spelling of one word: dots for a hidden letter read as "*" ("с..ка"), "3.14"
     read as "пи", other separators dropped, look-alikes and digits mapped."""
@@ -51,6 +52,7 @@ def transliterate(raw: str) -> str | None:
     return word.translate(_TRANSLIT_LETTERS)
 
 
+@functools.lru_cache(maxsize=65536)
 def collapse_repeats(word: str) -> str:
     """The word with every run of a repeated letter reduced to one ("хуууй" → "хуй")."""
     return _REPEATS.sub(r"\1", word)
@@ -69,10 +71,11 @@ def expand_wildcards(word: str) -> Iterator[str]:
         yield parts[0] + "".join(a + b for a, b in zip(letters, parts[1:], strict=True))
 
 
-def spellings(word: str) -> Iterator[str]:
+@functools.lru_cache(maxsize=65536)
+def spellings(word: str) -> tuple[str, ...]:
     """Each reading of a normalised word: its wildcards filled in, as written and with repeats collapsed."""
-    for spelling in expand_wildcards(word):
-        yield from dict.fromkeys((spelling, collapse_repeats(spelling)))
+    readings = (r for spelling in expand_wildcards(word) for r in (spelling, collapse_repeats(spelling)))
+    return tuple(dict.fromkeys(readings))
 
 
 @functools.lru_cache(maxsize=65536)
