@@ -114,7 +114,7 @@ def test_the_sealed_part_shows_no_errors() -> None:
         evaluate_comments(DATA / "toxicity_vk.tsv", "sealed", errors=True)
 
 
-@pytest.mark.parametrize("path", [DATA / "diversity.jsonl"])
+@pytest.mark.parametrize("path", [DATA / "diversity.jsonl", DATA / "diversity_real_style.jsonl"])
 def test_clean_listings_are_almost_never_rejected(path: Path) -> None:
     figures = evaluate_listings(path, errors=True)
     assert figures.negatives >= 300
