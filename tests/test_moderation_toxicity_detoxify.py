@@ -202,7 +202,7 @@ def test_the_cli_says_unavailable_with_the_command_when_detoxify_is_picked_but_a
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    (toxicity,) = [c for c in result["moderation"] if c["name"] == "toxicity"]
+    (toxicity,) = [c for c in result["moderation"] if c["name"] == "toxicity" and c["target"] == "input"]
     assert toxicity["verdict"] == "unavailable"
     assert f"`{DOWNLOAD}`" in toxicity["reason_ru"]
     assert any(DOWNLOAD in warning for warning in result["warnings"])
@@ -236,5 +236,5 @@ def test_the_app_started_with_the_setting_moderates_with_detoxify(tmp_path: Path
         server.terminate()
         server.wait(timeout=30)
     assert result["status"] == "rejected"
-    (toxicity,) = [c for c in result["moderation"] if c["name"] == "toxicity"]
+    (toxicity,) = [c for c in result["moderation"] if c["name"] == "toxicity" and c["target"] == "input"]
     assert (toxicity["verdict"], toxicity["details"]["model"]) == ("reject", DETOXIFY_MODEL)
