@@ -80,7 +80,7 @@ def training_step(model: PrefixModel, photos: int, batch_size: int) -> Callable[
     targets = [torch.randint(0, 50000, (TARGET,), generator=generator).tolist() for _ in range(batch_size)]
 
     def step() -> None:
-        model.loss(features, prompts, targets).backward()
+        model(features, prompts, targets).backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 

@@ -182,10 +182,11 @@ class PrefixModel(nn.Module):
             label_tensor[i, : len(row)] = torch.tensor(labels[i], device=device)
         return Batch(embeds, mask, label_tensor if targets is not None else None)
 
-    def loss(
+    def forward(
         self, features: Sequence[torch.Tensor], prompts: Sequence[list[int]], targets: Sequence[list[int]]
     ) -> torch.Tensor:
-        """Mean cross-entropy of the target tokens given photos and prompt (teacher forcing)."""
+        """The training loss: mean cross-entropy of the target tokens given photos and prompt (teacher
+        forcing). It is the forward pass, so data-parallel and mixed-precision wrappers see it."""
         batch = self.assemble(features, prompts, targets)
         out = self.decoder(
             inputs_embeds=batch.embeds, attention_mask=batch.attention_mask, labels=batch.labels

@@ -1,6 +1,6 @@
-"""What every command line of the project shares: the Russian argument parser, the exit codes, and how
-a failure reaches the user (one Russian line; the traceback goes to the log file or, with --verbose,
-to stderr)."""
+"""What every command line of the project shares: the Russian argument parser and its help formatter,
+the exit codes, and how a failure reaches the user (one Russian line; the traceback goes to the log
+file or, with --verbose, to stderr)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,18 @@ class RussianParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"Ошибка в аргументах: {message}\nПодробнее: {self.prog} --help\n")
+
+
+class RussianDefaultsFormatter(argparse.HelpFormatter):
+    """argparse's ArgumentDefaultsHelpFormatter in Russian: each option's help ends with its default."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        shown = action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE)
+        unset = action.default is None or action.default is False or action.default in ("", argparse.SUPPRESS)
+        if "%(default)" in text or unset or not shown:
+            return text
+        return f"{text} (по умолчанию %(default)s)"
 
 
 def configure_logging(log_file: Path, verbose: bool) -> Path | None:

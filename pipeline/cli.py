@@ -1,4 +1,4 @@
-"""Command line: python -m pipeline run|cases|download|checkpoints|bench."""
+"""Command line: python -m pipeline run|batch|cases|download|checkpoints|bench."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from pipeline.arguments import (
     details_hint,
     run_guarded,
 )
+from tools.batch import InputError, run_batch
+from tools.engines import ENGINES, Engine, EngineError
 
 BENCH_DIR = PROJECT_ROOT / "bench"
 
@@ -50,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--single-checkpoint", help="модель для объявлений с одним фото или без фото")
     run.add_argument("--multi-checkpoint", help="модель для объявлений с несколькими фото")
     run.add_argument("--json", action="store_true", help="вывести весь результат одним JSON-объектом")
+
+    batch = commands.add_parser("batch", help="описать много объявлений из JSONL или CSV (с продолжением)")
+    batch.add_argument(
+        "--input", required=True, type=Path, help="JSONL или CSV: id, images, attributes, text"
+    )
+    batch.add_argument("--output", required=True, type=Path, help="JSONL с результатами (дописывается)")
+    batch.add_argument("--checkpoint", help="модель для всех маршрутов (по умолчанию template)")
+    batch.add_argument("--workers", type=_positive, help="процессов или акторов Ray (по умолчанию по ядрам)")
+    batch.add_argument("--engine", choices=ENGINES, default="local", help="local — процессы, ray — Ray Data")
+    batch.add_argument("--limit", type=_positive, default=0, help="взять только первые K объявлений")
+    batch.add_argument("--ray-address", help="адрес кластера Ray (или RAY_ADDRESS); без него — локальный")
 
     checkpoints = commands.add_parser("checkpoints", help="папки моделей описаний и их состояние")
     checkpoints.add_argument("--json", action="store_true", help="вывести список одним JSON-массивом")
@@ -84,6 +97,8 @@ def _dispatch(argv: list[str], log_file: Path | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return _run(args, log_file)
+    if args.command == "batch":
+        return _batch(args)
     if args.command == "checkpoints":
         return _checkpoints(args.json)
     return _bench(args.name)
@@ -110,6 +125,24 @@ def _run(args: argparse.Namespace, log_file: Path | None) -> int:
     if result.status == "error":  # the reasons are in the result; stderr says where the details are
         print(details_hint(log_file), file=sys.stderr)
     return EXIT_CODES[result.status]
+
+
+def _positive(value: str) -> int:
+    number = int(value) if value.strip().isdigit() else 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"нужно целое число больше нуля, получено «{value}»")
+    return number
+
+
+def _batch(args: argparse.Namespace) -> int:
+    engine = Engine(args.engine, args.workers, args.ray_address)
+    try:
+        summary = run_batch(args.input, args.output, Settings.from_env(), engine, args.checkpoint, args.limit)
+    except (InputError, EngineError) as error:
+        print(f"Ошибка: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print("\n".join(summary.lines()))
+    return EXIT_OK
 
 
 def _load_attributes(path: Path | None) -> dict[str, str]:

@@ -7,6 +7,8 @@ import csv
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +19,9 @@ from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
 from captioning.prefix import PrefixCaptioner, PrefixConfig, special_tokens
 from captioning.registry import Registry
-from core.settings import Settings
+from core.settings import PROJECT_ROOT, Settings
 from masking import mask, restore
+from tests.fake_hub import free_port
 from tests.neural_fixtures import train_bpe
 from tests.tiny_models import make_tiny_ruclip
 from tools import evaluate as evaluation
@@ -235,7 +238,7 @@ def test_reloaded_model_reproduces_the_validation_loss(trained: Path, captioner:
         features = [captioner.features([Image.open(p) for p in e.row.images]) for e in examples]
         prompts = [captioner.coder.prompt(e.masked, e.diversity) for e in examples]
         targets = [captioner.coder.target(e.target) for e in examples]
-        loss = float(captioner.model.loss(features, prompts, targets))
+        loss = float(captioner.model(features, prompts, targets))
     logged = [r["val_loss"] for r in _metrics(trained) if r.get("event") == "validation"][-1]
     assert loss == pytest.approx(logged, rel=1e-3)
 
@@ -370,10 +373,10 @@ def test_resume_refuses_changed_data(world: dict[str, Path], trained: Path, tmp_
     data.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # one listing fewer
     for name in world["data"].parent.glob("*.png"):
         shutil.copy(name, tmp_path / name.name)
-    state_path = copy / "training" / "state.pt"
-    state = torch.load(state_path, weights_only=True)
-    state["args"].update(data=str(data), output=str(copy))
-    torch.save(state, state_path)
+    run_path = copy / "training" / "run.json"
+    run = json.loads(run_path.read_text(encoding="utf-8"))
+    run["args"].update(data=str(data), output=str(copy))
+    run_path.write_text(json.dumps(run), encoding="utf-8")
     with pytest.raises(SystemExit, match="изменился после начала обучения"):
         train.main(["--output", str(copy), "--resume"])
 
@@ -397,3 +400,56 @@ def test_decoder_inputs_are_photos_then_prompt_then_target(captioner: PrefixCapt
     assert torch.equal(batch.embeds[0, 0], separators[0]) and torch.equal(
         batch.embeds[0, 1 + k], separators[1]
     )
+
+
+def _launch(*argv: str) -> subprocess.CompletedProcess[str]:
+    """Two training processes on the CPU, as the README shows: `accelerate launch --multi_gpu
+    --num_processes 2 -m tools.train …` with LISTING_DEVICE=cpu (set by `world`): torchrun starts the
+    processes and the Accelerator joins them over gloo. (`accelerate launch --cpu --num_processes 2`
+    starts one process only: accelerate's multi-CPU launcher is mpirun.)"""
+    accelerate = Path(sys.executable).parent / "accelerate"
+    command = [
+        str(accelerate), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+        "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(free_port()),
+        "-m", "tools.train", *argv,
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def test_two_process_accelerate_run_resumes_exactly(world: dict[str, Path]) -> None:
+    """Two CPU processes under `accelerate launch`: 4 steps in one go, and 2 steps then --resume for 2
+    more, give the same losses and the same trained weights."""
+    from safetensors.torch import load_file
+
+    def argv(name: str, *extra: str) -> list[str]:
+        args = _train_argv(world, name, *extra)
+        for flag, value in (("--max-steps", "4"), ("--save-every", "2")):
+            args[args.index(flag) + 1] = value
+        return args
+
+    straight, stopped = world["checkpoints"] / "ddp-straight", world["checkpoints"] / "ddp-resumed"
+    _launch(*argv(straight.name))
+    _launch(*argv(stopped.name), "--stop-after", "2")
+    assert [r["step"] for r in _metrics(stopped) if "loss" in r] == [1, 2]
+    _launch("--output", str(stopped), "--resume")
+
+    (start, *_) = [r for r in _metrics(straight) if r.get("event") == "start"]
+    # 20 training rows, 4 a batch on each of 2 processes: 3 batches a process per epoch, 3 steps an epoch
+    assert (start["processes"], start["total_steps"]) == (2, 4)
+    losses = {r["step"]: r["loss"] for r in _metrics(straight) if "loss" in r}
+    again = {r["step"]: r["loss"] for r in _metrics(stopped) if "loss" in r}
+    assert list(again) == [1, 2, 3, 4] and again == pytest.approx(losses, rel=1e-6)
+    assert len(set(losses.values())) == 4  # the steps really differ
+    def validation(folder: Path) -> list[float]:
+        return [r["val_loss"] for r in _metrics(folder) if r.get("event") == "validation"]
+
+    assert len(validation(stopped)) == 2 and validation(stopped) == pytest.approx(validation(straight))
+    for weights in ("mapper.safetensors", "adapter_model.safetensors"):
+        one, two = load_file(straight / weights), load_file(stopped / weights)
+        assert one.keys() == two.keys()
+        assert all(torch.allclose(one[k], two[k], rtol=1e-5, atol=1e-7) for k in one), weights
+    run = json.loads((stopped / "training" / "run.json").read_text(encoding="utf-8"))
+    assert run["processes"] == 2 and run["position"]["step"] == 4
+    assert [p.name for p in (stopped / "training").glob("state-*")] == ["state-4"]

@@ -10,6 +10,11 @@ mentions with no source in the listing before restore (tokens with no value and 
 after it (numbers in the final text the seller never gave: should be 0). A metric whose model is not
 downloaded is "недоступно". Writes `comparison.md`, `comparison.csv` and one `<name>.jsonl` of outputs
 per checkpoint into the output folder.
+
+The listings run on an engine (`tools.engines`): in this process by default, in a pool of processes
+(`--workers N`) or on Ray Data (`--engine ray`); every worker loads the checkpoints once and measures
+each listing completely (BERTScore of a pair does not depend on the others), so this process only
+gathers the samples and computes the corpus metrics.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from core.settings import Settings
 from masking.restore import seller_numbers
 from moderation import ModerationConfig
 from pipeline import Pipeline, Prepared
+from tools.engines import ENGINES, Engine, EngineError, Handler, Item, is_neural
 from tools.prefix_data import Row, read_rows
 
 UNAVAILABLE = "недоступно"
@@ -67,6 +73,7 @@ class Sample:
     coverage: float | None
     ruclip: tuple[float, float] | None
     error: str | None = None
+    bertscore: float | None = None  # F1 against the reference; None when the BERT model is missing
     restored: list[str] = field(default_factory=list)  # tokens given back their values
     erased: list[str] = field(default_factory=list)  # tokens the model wrote with no value
     removed_numbers: list[str] = field(default_factory=list)  # numbers the model invented, removed
@@ -74,6 +81,12 @@ class Sample:
     def to_json(self) -> dict[str, Any]:
         """The sample as a JSONL object."""
         return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Sample:
+        """A sample back from its JSONL object."""
+        ruclip = data.get("ruclip")
+        return cls(**{**data, "ruclip": None if ruclip is None else (ruclip[0], ruclip[1])})
 
 
 @dataclass
@@ -153,9 +166,7 @@ def _rate(parts: list[int], totals: list[int]) -> float | None:
     return sum(parts) / total if total else 0.0
 
 
-def summarise(
-    name: str, samples: list[Sample], bertscore: Callable[[list[str], list[str]], float | None]
-) -> Report:
+def summarise(name: str, samples: list[Sample]) -> Report:
     """Corpus metrics of one checkpoint's samples."""
     import sacrebleu
 
@@ -167,7 +178,7 @@ def summarise(
     report.values = {
         "chrf": sacrebleu.corpus_chrf(hypotheses, references).score,
         "bleu": sacrebleu.corpus_bleu(hypotheses, references).score,
-        "bertscore": bertscore(hypotheses, references[0]),
+        "bertscore": _mean([s.bertscore for s in good]),
         "ruclip_mean": _mean([s.ruclip[0] if s.ruclip else None for s in good]),
         "ruclip_max": _mean([s.ruclip[1] if s.ruclip else None for s in good]),
         "coverage": _mean([s.coverage for s in good]),
@@ -179,15 +190,15 @@ def summarise(
     return report
 
 
-def bertscore_function(models: ModelStore) -> Callable[[list[str], list[str]], float | None]:
-    """Mean BERTScore F1 of candidate/reference lists, or None when the BERT model is not downloaded."""
+def bertscore_function(models: ModelStore) -> Callable[[list[str], list[str]], list[float] | None]:
+    """BERTScore F1 of each candidate/reference pair, or None when the BERT model is not downloaded."""
     from scoring.bertscore import load_bertscorer
 
-    def score(candidates: list[str], references: list[str]) -> float | None:
+    def score(candidates: list[str], references: list[str]) -> list[float] | None:
         scorer = load_bertscorer(models)
-        if scorer is None:
+        if scorer is None or not candidates:
             return None
-        return float(scorer.score(candidates, references)[2].mean())
+        return [float(f1) for f1 in scorer.score(candidates, references)[2]]
 
     return score
 
@@ -222,6 +233,52 @@ def checkpoint_entry(spec: str, settings: Settings) -> tuple[Settings, str]:
 EVALUATION_MODERATION = ModerationConfig(contacts_verdict="warn", mismatch_verdict="warn")
 
 
+@dataclass(frozen=True)
+class EvaluationJob:
+    """Measure listings with every checkpoint: one model store per worker, each listing prepared once."""
+
+    settings: Settings
+    checkpoints: tuple[str, ...]
+    moderation: ModerationConfig = EVALUATION_MODERATION
+
+    def start(self) -> Handler:
+        """Load every checkpoint once (a failure is kept as that checkpoint's error) and return the
+        function that measures one listing (a row as JSON, with its line) with each of them."""
+        models = ModelStore(self.settings)
+        pipeline = Pipeline(self.settings, self.moderation, models=models)
+        own: dict[str, Pipeline | str] = {}
+        for spec in self.checkpoints:
+            own_settings, name = checkpoint_entry(spec, self.settings)
+            checkpoint_pipeline = Pipeline(own_settings, self.moderation, models=models)
+            try:
+                checkpoint_pipeline.registry.load(name)
+                own[name] = checkpoint_pipeline
+            except (KeyError, RuntimeError) as error:
+                own[name] = str(error)
+        bertscore = bertscore_function(models)
+
+        def measure(item: Item) -> Item:
+            row = Row(item["line"], tuple(map(Path, item["images"])), item["attributes"], item["text"],
+                      item["description"])  # fmt: skip
+            prepared = pipeline.prepare(listing_of(row))
+            samples = {
+                name: run_sample(p, prepared, name, row) if isinstance(p, Pipeline) else failed_sample(row, p)
+                for name, p in own.items()
+            }
+            good = [s for s in samples.values() if s.error is None]
+            f1s = bertscore([s.text for s in good], [row.description] * len(good)) or [None] * len(good)
+            for sample, f1 in zip(good, f1s, strict=True):
+                sample.bertscore = f1
+            return {"line": row.line, "samples": {name: s.to_json() for name, s in samples.items()}}
+
+        return measure
+
+
+def failed_sample(row: Row, error: str) -> Sample:
+    """The sample of a listing a checkpoint could not write."""
+    return Sample(row.line, row.description, "", None, 0.0, 0, 0, 0, 0, None, None, error)
+
+
 def evaluate(
     data: Path,
     checkpoints: list[str],
@@ -229,36 +286,40 @@ def evaluate(
     settings: Settings,
     limit: int = 0,
     moderation: ModerationConfig = EVALUATION_MODERATION,
+    engine: Engine | None = None,
 ) -> list[Report]:
     """Run every checkpoint over the data file and write the comparison tables and outputs.
 
     Each listing is prepared once (validation, moderation, masking, diversity) and generated with
-    every checkpoint; all pipelines share one model store, so each model loads once.
+    every checkpoint, on `engine` (by default: in this process, each model loaded once).
     """
+    from tqdm.auto import tqdm
+
     rows, bad = read_rows(data)
     for row in bad:
         print(f"Пропущена {row}", file=sys.stderr)
     rows = rows[:limit] if limit else rows
-    models = ModelStore(settings)
-    pipeline = Pipeline(settings, moderation, models=models)
-    prepared = [pipeline.prepare(listing_of(row)) for row in rows]
-    score = bertscore_function(models)
+    engine = engine or Engine(workers=1)
+    entries = [checkpoint_entry(spec, settings) for spec in checkpoints]
+    gpu = engine.name == "ray" and any(is_neural(own, name) for own, name in entries)
+    job = EvaluationJob(settings, tuple(checkpoints), moderation)
+    samples: dict[str, list[Sample]] = {name: [] for _, name in entries}
+    items = [{"line": row.line, **row.to_json()} for row in rows]
+    results = engine.run(job, items, gpu)
+    for result in tqdm(results, total=len(items), desc="Оценка", unit="объявл.", disable=None):
+        for name, sample in result["samples"].items():
+            samples[name].append(Sample.from_json(sample))
     output.mkdir(parents=True, exist_ok=True)
     reports = []
-    for spec in checkpoints:
-        own_settings, name = checkpoint_entry(spec, settings)
-        own = Pipeline(own_settings, moderation, models=models)
-        try:
-            own.registry.load(name)
-        except (KeyError, RuntimeError) as error:
-            print(f"Модель {name} не оценена: {error}", file=sys.stderr)
-            reports.append(Report(name, len(rows), len(rows)))
-            continue
-        samples = [run_sample(own, ready, name, row) for ready, row in zip(prepared, rows, strict=True)]
+    for name, own_samples in samples.items():
+        own_samples.sort(key=lambda sample: sample.line)
         with (output / f"{name}.jsonl").open("w", encoding="utf-8") as handle:
-            for sample in samples:
+            for sample in own_samples:
                 handle.write(json.dumps(sample.to_json(), ensure_ascii=False) + "\n")
-        reports.append(summarise(name, samples, score))
+        report = summarise(name, own_samples)
+        if own_samples and report.failed == report.rows:
+            print(f"Модель {name} не оценена: {own_samples[0].error}", file=sys.stderr)
+        reports.append(report)
     write_tables(reports, output)
     return reports
 
@@ -276,14 +337,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", required=True, help="папка для comparison.md, comparison.csv и выходов")
     parser.add_argument("--limit", type=int, default=0, help="взять только первые N объявлений")
     parser.add_argument(
+        "--workers", type=int, default=None,
+        help="процессов (по умолчанию 1 — в этом процессе) или акторов Ray (по умолчанию по ядрам кластера)",
+    )  # fmt: skip
+    parser.add_argument("--engine", choices=ENGINES, default="local", help="local — процессы, ray — Ray Data")
+    parser.add_argument("--ray-address", help="адрес кластера Ray (или RAY_ADDRESS); без него — локальный")
+    parser.add_argument(
         "--strict", action="store_true",
         help="модерация как в приложении: контакты и несовпадение фото с текстом отклоняют объявление",
     )  # fmt: skip
     args = parser.parse_args(argv)
     moderation = ModerationConfig() if args.strict else EVALUATION_MODERATION
-    reports = evaluate(
-        Path(args.data), args.checkpoints, Path(args.output), Settings.from_env(), args.limit, moderation
-    )
+    workers = args.workers or (None if args.engine == "ray" else 1)
+    engine = Engine(args.engine, workers, args.ray_address)
+    try:
+        reports = evaluate(
+            Path(args.data), args.checkpoints, Path(args.output), Settings.from_env(), args.limit, moderation,
+            engine,
+        )  # fmt: skip
+    except EngineError as error:
+        print(f"Ошибка: {error}", file=sys.stderr)
+        return 1
     print((Path(args.output) / "comparison.md").read_text(encoding="utf-8"))
     return 0 if all(r.rows > r.failed for r in reports) else 1
 

@@ -1,23 +1,27 @@
 """`python -m tools.train`: train a prefix captioner (mapper + LoRA) on a seller's JSONL listings.
 
 The vision tower and the decoder base stay frozen; the mapper, the LoRA adapter and the embedding rows
-of the added tokens are trained with AdamW, linear warmup and decay, gradient accumulation and bf16
-autocast on a GPU that supports it. The output folder is a checkpoint the app lists at once; its
-`training/` subfolder holds the resumable state, the metrics log (JSONL), the split and the bad rows.
+of the added tokens are trained with AdamW, linear warmup and decay. accelerate's `Accelerator` does
+the rest: data parallelism over the processes of `accelerate launch` (one per GPU; a plain `python -m
+tools.train` is one process), mixed precision (bf16 on a GPU that supports it), gradient accumulation,
+and the resumable state (`save_state` / `load_state`: optimizer, schedule, trained weights, every
+process's random generators). The output folder is a checkpoint the app lists at once; its `training/`
+subfolder holds the resumable state, the metrics log (JSONL), the split and the bad rows.
+
+`--batch-size` is per process: with N processes an optimizer step sees N × batch-size × grad-accum
+listings. A run resumes only with the number of processes it started with.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
 import random
+import shutil
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import nullcontext
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +35,6 @@ from captioning.prefix import (
     PrefixModel,
     PromptCoder,
     build_decoder,
-    load_mapper,
     reference_for,
     resolve_reference,
     save_parts,
@@ -39,6 +42,7 @@ from captioning.prefix import (
 )
 from core.models import ModelStore
 from core.settings import Settings
+from pipeline.arguments import RussianDefaultsFormatter, RussianParser
 from tools.prefix_data import (
     BadRow,
     CachedTower,
@@ -51,8 +55,10 @@ from tools.prefix_data import (
 )
 
 TRAINING = "training"
-STATE_FILE = "state.pt"
+RUN_FILE = "run.json"  # arguments, position, processes and the current state folder
+STATE_PREFIX = "state-"  # accelerate's save_state folders: state-<step>
 METRICS_FILE = "metrics.jsonl"
+PRECISIONS = ("auto", "no", "bf16", "fp16")
 
 
 def default_cache() -> Path:
@@ -61,41 +67,53 @@ def default_cache() -> Path:
     return Path(root) / "listing-captioner" / "features"
 
 
+def _option(default: Any, help_text: str) -> Any:
+    return field(default=default, metadata={"help": help_text})
+
+
 @dataclass
 class TrainArgs:
-    """Everything a run needs; saved with the state so `--resume` continues the same run."""
+    """Everything a run needs; its fields are the command line's flags (HfArgumentParser) and are saved
+    with the state, so `--resume` continues the same run."""
 
-    data: str
-    output: str
-    decoder: str
-    vision: str = "ruclip-vit-base-patch32-384"
-    title: str = ""
-    epochs: int = 3
-    batch_size: int = 8
-    grad_accum: int = 1
-    lr: float = 2e-4
-    weight_decay: float = 0.01
-    warmup_steps: int = 100
-    max_steps: int = 0
-    stop_after: int = 0
-    val_fraction: float = 0.1
-    seed: int = 42
-    save_every: int = 500
-    log_every: int = 10
-    prefix_length: int = 8
-    mapper_hidden: int = 1024
-    lora_r: int = 8
-    lora_alpha: int = 16
-    lora_dropout: float = 0.05
-    max_prompt_tokens: int = 256
-    max_target_tokens: int = 256
-    feature_cache: str = ""
-    max_new_tokens: int = 160
+    output: str = field(metadata={"help": "папка чекпойнта, например checkpoints/my-prefix"})
+    data: str = _option("", "JSONL с полями images, attributes, text, description")
+    decoder: str = _option("", "базовый GPT-2-декодер: папка, имя в папке моделей или hub id")
+    vision: str = _option("ruclip-vit-base-patch32-384", "башня зрения ruCLIP: папка или имя в папке моделей")
+    title: str = _option("", "название модели в списке приложения")
+    epochs: int = _option(3, "эпох обучения")
+    batch_size: int = _option(8, "объявлений в батче на один процесс")
+    grad_accum: int = _option(1, "шагов накопления градиента")
+    lr: float = _option(2e-4, "скорость обучения AdamW")
+    weight_decay: float = _option(0.01, "затухание весов AdamW")
+    warmup_steps: int = _option(100, "шагов разогрева скорости обучения (не больше 10%% всех шагов)")
+    max_steps: int = _option(0, "всего шагов (0 — по числу эпох)")
+    stop_after: int = _option(0, "остановиться через столько шагов (продолжить потом с --resume)")
+    val_fraction: float = _option(0.1, "доля валидационной выборки")
+    seed: int = _option(42, "зерно генератора случайных чисел")
+    save_every: int = _option(500, "сохранять чекпойнт каждые N шагов")
+    log_every: int = _option(10, "писать метрики каждые N шагов")
+    prefix_length: int = _option(8, "векторов префикса на одно фото")
+    mapper_hidden: int = _option(1024, "ширина скрытого слоя маппера")
+    lora_r: int = _option(8, "ранг LoRA")
+    lora_alpha: int = _option(16, "alpha LoRA")
+    lora_dropout: float = _option(0.05, "dropout LoRA")
+    max_prompt_tokens: int = _option(256, "не больше токенов в подсказке (характеристики и текст)")
+    max_target_tokens: int = _option(256, "не больше токенов в целевом описании")
+    feature_cache: str = _option("", "папка кэша признаков фото (иначе $XDG_CACHE_HOME или ~/.cache)")
+    max_new_tokens: int = _option(160, "не больше новых токенов при генерации")
+    mixed_precision: str = field(
+        default="auto",
+        metadata={
+            "help": "смешанная точность: auto — bf16 на видеокарте с его поддержкой",
+            "choices": PRECISIONS,
+        },
+    )
 
 
 @dataclass
 class Position:
-    """Where the run is: optimizer steps done, current epoch and batches done in it."""
+    """Where the run is: optimizer steps done, current epoch and the batches each process did in it."""
 
     step: int = 0
     epoch: int = 0
@@ -130,49 +148,77 @@ def check_context(config: PrefixConfig, positions: int, new_tokens: int) -> None
         )
 
 
-def batches(examples: list[Example], size: int, seed: int, epoch: int) -> list[list[Example]]:
-    """The epoch's batches in a seeded order (the same order again on resume)."""
-    order = list(range(len(examples)))
+def epoch_order(count: int, seed: int, epoch: int) -> list[int]:
+    """The examples' order in an epoch: seeded, so the same again on resume."""
+    order = list(range(count))
     random.Random(seed * 1000 + epoch).shuffle(order)
+    return order
+
+
+def batches(examples: list[Example], size: int, seed: int, epoch: int) -> list[list[Example]]:
+    """The epoch's batches in the seeded order."""
+    order = epoch_order(len(examples), seed, epoch)
     return [[examples[i] for i in order[k : k + size]] for k in range(0, len(order), size)]
 
 
+class EpochOrder(torch.utils.data.Sampler[int]):
+    """The training loader's sampler: the seeded order of the epoch set in `epoch` (accelerate shards
+    its batches over the processes)."""
+
+    def __init__(self, count: int, seed: int) -> None:
+        self.count, self.seed, self.epoch = count, seed, 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(epoch_order(self.count, self.seed, self.epoch))
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def mixed_precision(setting: str, cpu: bool) -> str:
+    """accelerate's mixed precision for a setting: "auto" is bf16 on a CUDA GPU that supports it."""
+    if setting != "auto":
+        return setting
+    return "bf16" if not cpu and torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
+
+
 class Trainer:
-    """One training run: data, models, optimizer and the checkpoint folder."""
+    """One training run: data, models, optimizer, the accelerator and the checkpoint folder."""
 
     def __init__(self, args: TrainArgs, resume: bool = False) -> None:
+        from accelerate import Accelerator
+        from accelerate.utils import DistributedDataParallelKwargs, set_seed
+
         self.args = args
         self.output = Path(args.output)
         self.state_dir = self.output / TRAINING
         self.settings = Settings.from_env()
         self.models = ModelStore(self.settings)
-        self.device = torch.device(self.models.device)
-        self.autocast = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
+        cpu = self.settings.device.strip().lower() == "cpu"
+        self.accelerator = Accelerator(
+            cpu=cpu,
+            mixed_precision=mixed_precision(args.mixed_precision, cpu),
+            gradient_accumulation_steps=args.grad_accum,
+            # a batch with no photos leaves the mapper out of the graph
+            kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],
+        )
+        self.main = self.accelerator.is_main_process
         self.position = Position()
-        self._seed(args.seed)
+        set_seed(args.seed)
         self.rows, self.bad = read_rows(Path(args.data), self.settings.limits.max_images)
         self.report_bad_rows(self.bad)
         if not self.rows:
             raise SystemExit(f"В файле {args.data} нет ни одной годной строки — обучать не на чем")
         train_rows, val_rows = split(self.rows, args.val_fraction, args.seed)
         if resume:
-            self._check_split(train_rows, val_rows)
-        self._build_models(resume)
-        self.train_set, self.val_set = self._prepare(train_rows), self._prepare(val_rows)
-        self.steps_per_epoch = math.ceil(math.ceil(len(self.train_set) / args.batch_size) / args.grad_accum)
-        self.total_steps = args.max_steps or args.epochs * self.steps_per_epoch
-        self.optimizer = torch.optim.AdamW(
-            [p for p in self.model.parameters() if p.requires_grad],
-            lr=args.lr,
-            weight_decay=args.weight_decay,
-        )
-        from transformers import get_linear_schedule_with_warmup
-
-        warmup = min(args.warmup_steps, max(self.total_steps // 10, 1))
-        self.scheduler = get_linear_schedule_with_warmup(self.optimizer, warmup, self.total_steps)
+            self._check_run(train_rows, val_rows)
+        self._build_models()
+        with self.accelerator.main_process_first():  # the others find the photo features cached
+            self.train_set, self.val_set = self._prepare(train_rows), self._prepare(val_rows)
+        self._prepare_training()
         if resume:
             self._restore()
-        else:
+        elif self.main:
             self._write_split(train_rows, val_rows)
 
     def _prepare(self, rows: list[Row]) -> list[Example]:
@@ -180,15 +226,54 @@ class Trainer:
         from tqdm.auto import tqdm
 
         labeller = CachedTower(self.prepare_cache)
-        return [prepare(row, labeller) for row in tqdm(rows, desc="Подготовка", unit="объявл.", disable=None)]
+        bar = tqdm(rows, desc="Подготовка", unit="объявл.", disable=None if self.main else True)
+        return [prepare(row, labeller) for row in bar]
 
-    @staticmethod
-    def _seed(seed: int) -> None:
-        random.seed(seed)
-        torch.manual_seed(seed)
+    def _prepare_training(self) -> None:
+        """Optimizer, schedule and the sharded training loader, prepared by the accelerator."""
+        from torch.utils.data import DataLoader
+        from transformers import get_linear_schedule_with_warmup
+
+        args, accelerator = self.args, self.accelerator
+        self.order = EpochOrder(len(self.train_set), args.seed)
+        # its own generator: starting an epoch's iterator must not draw from the global one (dropout)
+        loader = DataLoader(
+            self.train_set, batch_size=args.batch_size, sampler=self.order, collate_fn=list,
+            generator=torch.Generator(),
+        )  # fmt: skip
+        optimizer = torch.optim.AdamW(
+            [p for p in self.model.parameters() if p.requires_grad],
+            lr=args.lr,
+            weight_decay=args.weight_decay,
+        )
+        self.model, self.optimizer, self.loader = accelerator.prepare(self.model, optimizer, loader)
+        self.steps_per_epoch = math.ceil(len(self.loader) / args.grad_accum)
+        self.total_steps = args.max_steps or args.epochs * self.steps_per_epoch
+        warmup = min(args.warmup_steps, max(self.total_steps // 10, 1))
+        # accelerate steps a prepared schedule once per process for each optimizer step
+        processes = accelerator.num_processes
+        schedule = get_linear_schedule_with_warmup(
+            optimizer, warmup * processes, self.total_steps * processes
+        )
+        self.scheduler = accelerator.prepare(schedule)
+        unwrapped = accelerator.unwrap_model(self.model)  # what save_state and load_state see
+        self.trainable = {name for name, p in unwrapped.named_parameters() if p.requires_grad}
+        # the state keeps only the trained tensors; the frozen bases are read from their folders
+        accelerator.register_save_state_pre_hook(self._keep_trained_weights)
+
+    def _keep_trained_weights(self, models: list, weights: list[dict[str, torch.Tensor]], _: str) -> None:
+        for state in weights:
+            for name in [k for k in state if k not in self.trainable]:
+                del state[name]
+            if set(state) != self.trainable:  # the resumed run would silently start from fresh weights
+                raise RuntimeError(
+                    f"trained tensors missing from the state: {sorted(self.trainable - set(state))}"
+                )
 
     def report_bad_rows(self, bad: list[BadRow]) -> None:
-        """Print the skipped lines and keep them in `training/bad_rows.jsonl`."""
+        """Print the skipped lines and keep them in `training/bad_rows.jsonl` (the main process)."""
+        if not self.main:
+            return
         self.state_dir.mkdir(parents=True, exist_ok=True)
         with (self.state_dir / "bad_rows.jsonl").open("w", encoding="utf-8") as handle:
             for row in bad:
@@ -211,16 +296,23 @@ class Trainer:
                 handle.write(json.dumps(row.to_json(), ensure_ascii=False) + "\n")
         (self.state_dir / METRICS_FILE).unlink(missing_ok=True)
 
-    def _check_split(self, train_rows: list[Row], val_rows: list[Row]) -> None:
-        """A resumed run must see the same data: refuse when the split no longer matches the saved one."""
+    def _check_run(self, train_rows: list[Row], val_rows: list[Row]) -> None:
+        """A resumed run must see the same data on as many processes: refuse otherwise."""
         saved = json.loads((self.state_dir / "split.json").read_text(encoding="utf-8"))
         if saved != split_lines(train_rows, val_rows):
             raise SystemExit(
                 f"Файл {self.args.data} изменился после начала обучения (другие строки в выборках): "
                 "продолжить нельзя, начните обучение заново без --resume"
             )
+        processes = read_run(self.output)["processes"]
+        if processes != self.accelerator.num_processes:
+            raise SystemExit(
+                f"Обучение начато на {processes} процессах, а продолжается на "
+                f"{self.accelerator.num_processes}: точно продолжить можно только на {processes} "
+                f"(accelerate launch --num_processes {processes})"
+            )
 
-    def _build_models(self, resume: bool) -> None:
+    def _build_models(self) -> None:
         from peft import LoraConfig, get_peft_model
         from transformers import AutoTokenizer
 
@@ -269,26 +361,16 @@ class Trainer:
             trainable_token_indices={"wte": token_ids},
         )
         decoder = get_peft_model(decoder, lora)
-        mapper = load_mapper(self.output, config) if resume else PrefixMapper(config)
-        if resume:
-            from peft import set_peft_model_state_dict
-            from safetensors.torch import load_file
-
-            set_peft_model_state_dict(decoder, load_file(str(self.output / "adapter_model.safetensors")))
-        self.model = PrefixModel(config, mapper, decoder).to(self.device)
+        self.model = PrefixModel(config, PrefixMapper(config), decoder)
         self.tokenizer = tokenizer
         self.coder = PromptCoder(tokenizer, config)
 
     def _restore(self) -> None:
-        path = self.state_dir / STATE_FILE
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
-        self.position = Position(**state["position"])
-        torch.set_rng_state(state["torch_rng"])
-        if torch.cuda.is_available() and state.get("cuda_rng") is not None:
-            torch.cuda.set_rng_state_all(state["cuda_rng"])
-        random.setstate(state["python_rng"])
+        """Trained weights, optimizer, schedule, accumulation count and every process's random
+        generators from the last state; the position from `run.json`."""
+        run = read_run(self.output)
+        self.accelerator.load_state(str(self.state_dir / run["state"]), strict=False)
+        self.position = Position(**run["position"])
 
     def manifest(self) -> dict[str, Any]:
         """The checkpoint.json of the output folder."""
@@ -300,23 +382,34 @@ class Trainer:
         }
 
     def save(self) -> None:
-        """Write the checkpoint folder, then the resumable state."""
-        save_parts(self.output, self.model, self.tokenizer, self.manifest())
-        state = {
+        """Write the checkpoint folder, then the resumable state: accelerate's state in a new folder,
+        then `run.json` pointing at it (replaced at once), then the older state folders go."""
+        accelerator = self.accelerator
+        accelerator.wait_for_everyone()
+        if self.main:
+            save_parts(self.output, accelerator.unwrap_model(self.model), self.tokenizer, self.manifest())
+        state = f"{STATE_PREFIX}{self.position.step}"
+        accelerator.save_state(str(self.state_dir / state))
+        accelerator.wait_for_everyone()
+        if not self.main:
+            return
+        run = {
             "args": asdict(self.args),
             "position": asdict(self.position),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-            "torch_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-            "python_rng": random.getstate(),
+            "processes": accelerator.num_processes,
+            "state": state,
         }
-        temporary = self.state_dir / f"{STATE_FILE}.tmp"
-        torch.save(state, temporary)
-        os.replace(temporary, self.state_dir / STATE_FILE)
+        temporary = self.state_dir / f"{RUN_FILE}.tmp"
+        temporary.write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(temporary, self.state_dir / RUN_FILE)
+        for old in self.state_dir.glob(f"{STATE_PREFIX}*"):
+            if old.name != state:
+                shutil.rmtree(old)
 
     def log(self, record: dict[str, Any]) -> None:
-        """Append one record to `training/metrics.jsonl`."""
+        """Append one record to `training/metrics.jsonl` (the main process)."""
+        if not self.main:
+            return
         record = {"time": round(time.time(), 3), **record}
         with (self.state_dir / METRICS_FILE).open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -329,39 +422,36 @@ class Trainer:
         targets = [self.coder.target(e.target) for e in batch]
         return features, prompts, targets
 
-    def _loss(self, batch: list[Example], cache: FeatureCache) -> torch.Tensor:
-        context = torch.autocast("cuda", dtype=torch.bfloat16) if self.autocast else nullcontext()
-        with context:
-            return self.model.loss(*self._inputs(batch, cache))
+    def _mean(self, values: list[float]) -> float:
+        """The mean of every process's values (each process holds as many)."""
+        local = torch.tensor(sum(values) / len(values), device=self.accelerator.device)
+        return float(self.accelerator.reduce(local, "mean"))
 
     @torch.no_grad()
     def validate(self) -> float | None:
-        """Mean target-token loss over the validation rows (None without them)."""
+        """Mean target-token loss over the validation batches (None without them); the processes share
+        the batches, so the figure does not depend on how many there are."""
         if not self.val_set:
             return None
-        self.model.eval()
+        accelerator = self.accelerator
+        model = accelerator.unwrap_model(self.model)
+        model.eval()
         val_batches = batches(self.val_set, self.args.batch_size, 0, 0)
-        losses = [float(self._loss(b, self.val_cache)) for b in val_batches]
-        self.model.train()
-        return sum(losses) / len(losses)
-
-    def _micro_batches(self) -> Iterator[tuple[int, int, list[Example]]]:
-        start = self.position
-        for epoch in range(start.epoch, math.ceil(self.total_steps / self.steps_per_epoch)):
-            for index, batch in enumerate(
-                batches(self.train_set, self.args.batch_size, self.args.seed, epoch)
-            ):
-                if epoch == start.epoch and index < start.batch:
-                    continue
-                yield epoch, index, batch
+        mine = val_batches[accelerator.process_index :: accelerator.num_processes]
+        with accelerator.autocast():
+            losses = [float(model(*self._inputs(b, self.val_cache))) for b in mine]
+        model.train()
+        totals = torch.tensor([sum(losses), len(losses)], dtype=torch.float64, device=accelerator.device)
+        total, count = accelerator.reduce(totals, "sum").tolist()
+        return total / count
 
     def run(self) -> Position:
         """Train until `max_steps`/`epochs` (or `stop_after` steps this run), saving every `save_every`."""
         from tqdm.auto import tqdm
 
-        args = self.args
+        args, accelerator = self.args, self.accelerator
         self.model.train()
-        trainable = sum(p.numel() for p in self.model.parameters() if p.requires_grad)
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
         self.log(
             {
                 "event": "start",
@@ -370,135 +460,113 @@ class Trainer:
                 "train_rows": len(self.train_set),
                 "validation_rows": len(self.val_set),
                 "bad_rows": len(self.bad),
-                "trainable_parameters": trainable,
-                "bf16": self.autocast,
+                "trainable_parameters": sum(p.numel() for p in trainable),
+                "processes": accelerator.num_processes,
+                "mixed_precision": accelerator.mixed_precision,
                 "prepare_cache_hits": self.prepare_cache.hits,
                 "prepare_cache_misses": self.prepare_cache.misses,
             }
         )
         bar = tqdm(
-            total=self.total_steps, initial=self.position.step, desc="Обучение", unit="шаг", disable=None
-        )
-        stop_at = (
-            min(self.total_steps, self.position.step + args.stop_after)
-            if args.stop_after
-            else self.total_steps
-        )
+            total=self.total_steps, initial=self.position.step, desc="Обучение", unit="шаг",
+            disable=None if self.main else True,
+        )  # fmt: skip
+        stop_at = self.total_steps
+        if args.stop_after:
+            stop_at = min(stop_at, self.position.step + args.stop_after)
         window: list[float] = []
-        hits_at_start = misses_at_start = 0
-        current_epoch = self.position.epoch
-        accumulated = 0
-        for epoch, index, batch in self._micro_batches():
-            if epoch != current_epoch:
-                self._end_epoch(current_epoch, hits_at_start, misses_at_start)
-                hits_at_start, misses_at_start, current_epoch = self.cache.hits, self.cache.misses, epoch
-            loss = self._loss(batch, self.cache)
-            (loss / args.grad_accum).backward()
-            window.append(float(loss.detach()))
-            accumulated += 1
-            last_in_epoch = (index + 1) * args.batch_size >= len(self.train_set)
-            if accumulated < args.grad_accum and not last_in_epoch:
-                continue
-            accumulated = 0
-            torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], 1.0)
-            self.optimizer.step()
-            self.scheduler.step()
-            self.optimizer.zero_grad(set_to_none=True)
-            self.position = Position(self.position.step + 1, epoch, index + 1)
-            bar.update(1)
-            step = self.position.step
-            if step % args.log_every == 0 or step == stop_at:
-                mean = sum(window) / len(window)
-                bar.set_postfix(loss=f"{mean:.3f}")
-                self.log(
-                    {"step": step, "epoch": epoch + 1, "loss": mean, "lr": self.scheduler.get_last_lr()[0]}
-                )
-                window = []
-            if step % args.save_every == 0 or step == stop_at:
-                self._checkpoint()
-            if step >= stop_at:
+        start = self.position
+        for epoch in range(start.epoch, math.ceil(self.total_steps / self.steps_per_epoch)):
+            hits, misses = self.cache.hits, self.cache.misses
+            self.order.epoch = epoch
+            skip = start.batch if epoch == start.epoch else 0
+            loader = accelerator.skip_first_batches(self.loader, skip) if skip else self.loader
+            for index, batch in enumerate(loader, start=skip):
+                with accelerator.accumulate(self.model):
+                    loss = self.model(*self._inputs(batch, self.cache))
+                    accelerator.backward(loss)
+                    if accelerator.sync_gradients:
+                        accelerator.clip_grad_norm_(trainable, 1.0)
+                    self.optimizer.step()
+                    self.scheduler.step()
+                    self.optimizer.zero_grad(set_to_none=True)
+                window.append(float(loss.detach()))
+                if not accelerator.sync_gradients:
+                    continue
+                self.position = Position(self.position.step + 1, epoch, index + 1)
+                bar.update(1)
+                step = self.position.step
+                if step % args.log_every == 0 or step == stop_at:
+                    mean = self._mean(window)
+                    bar.set_postfix(loss=f"{mean:.3f}")
+                    self.log(
+                        {
+                            "step": step,
+                            "epoch": epoch + 1,
+                            "loss": mean,
+                            "lr": self.scheduler.get_last_lr()[0],
+                        }
+                    )
+                    window = []
+                if step % args.save_every == 0 or step == stop_at:
+                    self._checkpoint()
+                if step >= stop_at:
+                    break
+            if self.position.step < self.total_steps and self.position.step >= stop_at:
+                break  # stopped mid-run: the epoch goes on after --resume
+            self._end_epoch(epoch, self.cache.hits - hits, self.cache.misses - misses)
+            if self.position.step >= self.total_steps:
                 break
-        if self.position.step >= self.total_steps:
-            self._end_epoch(current_epoch, hits_at_start, misses_at_start)
+            self.position = Position(self.position.step, epoch + 1, 0)
         bar.close()
         return self.position
 
-    def _end_epoch(self, epoch: int, hits_before: int, misses_before: int) -> None:
-        self.log(
-            {
-                "event": "epoch",
-                "epoch": epoch + 1,
-                "cache_hits": self.cache.hits - hits_before,
-                "cache_misses": self.cache.misses - misses_before,
-            }
-        )
+    def _end_epoch(self, epoch: int, hits: int, misses: int) -> None:
+        self.log({"event": "epoch", "epoch": epoch + 1, "cache_hits": hits, "cache_misses": misses})
 
     def _checkpoint(self) -> None:
         self.log({"event": "validation", "step": self.position.step, "val_loss": self.validate()})
         self.save()
 
 
+def read_run(output: Path) -> dict[str, Any]:
+    """The saved `training/run.json` of a checkpoint folder: arguments, position, processes, state."""
+    return json.loads((output / TRAINING / RUN_FILE).read_text(encoding="utf-8"))
+
+
+def build_parser() -> Any:
+    """The command line: TrainArgs' fields through transformers' HfArgumentParser, plus `--resume`."""
+    from transformers import HfArgumentParser
+
+    class Parser(HfArgumentParser, RussianParser):
+        """HfArgumentParser that reports bad arguments in Russian."""
+
+    parser = Parser(
+        TrainArgs,
+        prog="python -m tools.train",
+        description="Обучает многокадровую префиксную модель описаний (маппер + LoRA) на JSONL-файле. "
+        "Несколько видеокарт: accelerate launch --num_processes N -m tools.train …",
+        formatter_class=RussianDefaultsFormatter,
+    )
+    parser.add_argument("--resume", action="store_true", help="продолжить прерванное обучение из --output")
+    return parser
+
+
 def parse_args(argv: list[str] | None) -> tuple[TrainArgs, bool]:
     """Command-line arguments → TrainArgs and the resume flag (a resumed run takes its saved arguments,
     except `--stop-after`)."""
-    defaults = TrainArgs(data="", output="", decoder="")
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.train",
-        description="Обучает многокадровую префиксную модель описаний (маппер + LoRA) на JSONL-файле.",
-    )
-    parser.add_argument("--data", help="JSONL с полями images, attributes, text, description")
-    parser.add_argument("--output", required=True, help="папка чекпойнта, например checkpoints/my-prefix")
-    parser.add_argument("--decoder", help="базовый GPT-2-декодер: папка, имя в папке моделей или hub id")
-    parser.add_argument("--resume", action="store_true", help="продолжить прерванное обучение из --output")
-    helps = {
-        "vision": "башня зрения ruCLIP: папка или имя в папке моделей",
-        "title": "название модели в списке приложения",
-        "grad_accum": "шагов накопления градиента",
-        "warmup_steps": "шагов разогрева скорости обучения (не больше 10%% всех шагов)",
-        "max_steps": "всего шагов (0 — по числу эпох)",
-        "stop_after": "остановиться через столько шагов (продолжить потом с --resume)",
-        "val_fraction": "доля валидационной выборки",
-        "save_every": "сохранять чекпойнт каждые N шагов",
-        "feature_cache": f"папка кэша признаков фото (по умолчанию {default_cache()})",
-        "prefix_length": "векторов префикса на одно фото",
-        "epochs": "эпох обучения",
-        "batch_size": "объявлений в батче",
-        "lr": "скорость обучения AdamW",
-        "weight_decay": "затухание весов AdamW",
-        "seed": "зерно генератора случайных чисел",
-        "log_every": "писать метрики каждые N шагов",
-        "mapper_hidden": "ширина скрытого слоя маппера",
-        "lora_r": "ранг LoRA",
-        "lora_alpha": "alpha LoRA",
-        "lora_dropout": "dropout LoRA",
-        "max_prompt_tokens": "не больше токенов в подсказке (характеристики и текст)",
-        "max_target_tokens": "не больше токенов в целевом описании",
-        "max_new_tokens": "не больше новых токенов при генерации",
-    }
-    for item in fields(TrainArgs):
-        if item.name in ("data", "output", "decoder"):
-            continue
-        default = getattr(defaults, item.name)
-        parser.add_argument(
-            f"--{item.name.replace('_', '-')}",
-            type=type(default),
-            default=None,
-            help=f"{helps[item.name]} (по умолчанию {default!r})",
-        )
-    parsed = vars(parser.parse_args(argv))
-    resume = parsed.pop("resume")
-    given = {k: v for k, v in parsed.items() if v is not None}
-    if resume:
-        state_path = Path(given["output"]) / TRAINING / STATE_FILE
-        if not state_path.is_file():
-            parser.error(f"нечего продолжать: нет {state_path}")
-        saved = torch.load(state_path, map_location="cpu", weights_only=True)["args"]
-        saved["stop_after"] = given.get("stop_after", 0)
-        return TrainArgs(**saved), True
-    missing = [f"--{k}" for k in ("data", "decoder") if k not in given]
+    parser = build_parser()
+    given, flags = parser.parse_args_into_dataclasses(args=argv, look_for_args_file=False)
+    if flags.resume:
+        path = Path(given.output) / TRAINING / RUN_FILE
+        if not path.is_file():
+            parser.error(f"нечего продолжать: нет {path}")
+        saved = read_run(Path(given.output))["args"]
+        return TrainArgs(**{**saved, "stop_after": given.stop_after}), True
+    missing = [f"--{name}" for name in ("data", "decoder") if not getattr(given, name)]
     if missing:
         parser.error(f"нужны аргументы: {', '.join(missing)}")
-    return TrainArgs(**given), False
+    return given, False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -510,6 +578,9 @@ def main(argv: list[str] | None = None) -> int:
     except NeuralModelError as error:
         print(f"Ошибка: {error}", file=sys.stderr)
         return 2
+    trainer.accelerator.end_training()
+    if not trainer.main:
+        return 0
     done = position.step >= trainer.total_steps
     print(
         f"{'Готово' if done else 'Остановлено'}: шаг {position.step} из {trainer.total_steps}, "
