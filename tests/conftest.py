@@ -47,6 +47,19 @@ def fake_hub() -> Iterator[FakeHub]:
         yield hub
 
 
+@pytest.fixture(scope="session")
+def local_ray() -> Iterator[None]:
+    """A local Ray cluster of 2 CPUs with a small object store (the one `--engine ray` starts), shared by
+    the tests that run Ray Data and shut down after them."""
+    import ray
+
+    from tools.engines import connect_ray
+
+    connect_ray(None, 2)
+    yield
+    ray.shutdown()
+
+
 @pytest.fixture(scope="module")
 def app_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Copies of the project's checkpoint manifests (no weights), its test cases, no optional model."""

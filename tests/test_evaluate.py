@@ -16,6 +16,7 @@ from core.settings import PROJECT_ROOT, Settings
 from masking.types import MaskedListing
 from pipeline import Listing, Pipeline
 from tools import evaluate as evaluation
+from tools.engines import Engine
 
 ROW = {
     "images": ["photo.png"],
@@ -69,3 +70,32 @@ def test_evaluation_and_the_runner_give_the_same_listing(world: dict, checkpoint
         assert result.masking["erased"] == ["<HEIGHT_7>"] and result.masking["removed_numbers"]
         assert "12" not in result.text and "48" in result.text
         assert sample["invented_before"] == 2 and sample["invented_after"] == 0
+
+
+def test_evaluation_at_scale_gives_the_same_figures_on_every_engine(world: dict, local_ray: None) -> None:
+    """In this process, on two worker processes and on Ray Data: the same outputs and the same metrics
+    (only the timing column may differ), for every listing in file order."""
+    colours = [(120, 40, 40), (40, 40, 160), (30, 140, 60), (200, 190, 40), (20, 20, 20), (230, 230, 230)]
+    rows = []
+    for i, colour in enumerate(colours):
+        Image.new("RGB", (64, 48), colour).save(world["root"] / f"p{i}.png")
+        size, price = 44 + i, 1000 + 300 * i
+        rows.append({
+            "images": [f"p{k}.png" for k in range(i % 3 + 1)],
+            "attributes": {"Тип": "Куртка", "Размер": str(size), "Цена": f"{price} руб."},
+            "text": f"Куртка, размер {size}.",
+            "description": f"Куртка размера {size}, цена {price} руб.",
+        })  # fmt: skip
+    data = world["root"] / "many.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    tables = {}
+    for label, engine in (("here", None), ("pool", Engine("local", 2)), ("ray", Engine("ray", 2))):
+        output = world["root"] / label
+        (report,) = evaluation.evaluate(data, ["template"], output, world["settings"], engine=engine)
+        assert (report.rows, report.failed) == (6, 0)
+        samples = [json.loads(line) for line in (output / "template.jsonl").read_text().splitlines()]
+        assert [s["line"] for s in samples] == [1, 2, 3, 4, 5, 6]
+        metrics = {k: v for k, v in report.values.items() if k != "seconds"}
+        tables[label] = (metrics, [s["text"] for s in samples])
+    assert tables["here"] == tables["pool"] == tables["ray"]
+    assert tables["here"][0]["chrf"] > 0 and len(set(tables["here"][1])) == 6

@@ -33,7 +33,11 @@ class InputError(ValueError):
 
 
 class LineError(ValueError):
-    """One input line can't be used; the message is the Russian reason."""
+    """One input line can't be used; the message is the Russian reason, `listing_id` its id if readable."""
+
+    def __init__(self, reason: str, listing_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.listing_id = listing_id
 
 
 # -- input -----------------------------------------------------------------------------------------
@@ -42,20 +46,21 @@ def _listing_item(fields: dict[str, Any], base: Path, images: Any) -> Item:
     raw_id = fields.get("id")
     if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or not str(raw_id).strip():
         raise LineError("нет поля id (строка или число)")
+    listing_id = str(raw_id).strip()
     if not isinstance(images, list) or not all(isinstance(p, str) and p.strip() for p in images):
-        raise LineError("поле images должно быть списком путей к фото")
+        raise LineError("поле images должно быть списком путей к фото", listing_id)
     attributes = fields.get("attributes") or {}
     if not isinstance(attributes, dict) or not all(
         isinstance(v, str | int | float) and not isinstance(v, bool) for v in attributes.values()
     ):
-        raise LineError("поле attributes должно быть объектом «название: значение»")
+        raise LineError("поле attributes должно быть объектом «название: значение»", listing_id)
     text = fields.get("text") or ""
     checkpoint = fields.get("checkpoint") or None
     if not isinstance(text, str) or not isinstance(checkpoint, str | None):
-        raise LineError("поля text и checkpoint должны быть строками")
+        raise LineError("поля text и checkpoint должны быть строками", listing_id)
     return {
-        "id": str(raw_id).strip(),
-        "images": [str(base / Path(p.strip()).expanduser()) for p in images],
+        "id": listing_id,
+        "images": [str((base / Path(p.strip()).expanduser()).resolve()) for p in images],
         "attributes": {str(k): str(v) for k, v in attributes.items()},
         "text": text,
         "checkpoint": checkpoint,
@@ -88,7 +93,10 @@ def _csv_records(handle: TextIO, base: Path) -> Iterator[tuple[int, Item | LineE
             images = [p for p in (row.get("images") or "").split(";") if p.strip()]
             yield reader.line_num, _listing_item({**row, "attributes": attributes}, base, images)
         except json.JSONDecodeError as error:
-            yield reader.line_num, LineError(f"attributes — не JSON-объект ({error.msg})")
+            yield (
+                reader.line_num,
+                LineError(f"attributes — не JSON ({error.msg})", (row.get("id") or "").strip() or None),
+            )
         except LineError as error:
             yield reader.line_num, error
 
@@ -96,7 +104,7 @@ def _csv_records(handle: TextIO, base: Path) -> Iterator[tuple[int, Item | LineE
 def read_listings(path: Path) -> list[Item]:
     """Every listing of a JSONL or CSV file (by extension) as an engine item, in file order.
 
-    A line that can't be used becomes `{"id", "error"}` (the id is «строка N» when it has none);
+    A line that can't be used becomes `{"id", "error"}` (the id is «строка N» when it can't be read);
     a repeated id keeps its first line and is reported on stderr.
     """
     base = path.resolve().parent
@@ -112,7 +120,7 @@ def read_listings(path: Path) -> list[Item]:
     lines: dict[str, int] = {}
     for number, record in records:
         if isinstance(record, LineError):
-            record = {"id": f"строка {number}", "error": f"строка {number}: {record}"}
+            record = {"id": record.listing_id or f"строка {number}", "error": f"строка {number}: {record}"}
         if record["id"] in lines:
             print(f"id «{record['id']}» повторяется (строки {lines[record['id']]} и {number}): "
                   "взята первая строка", file=sys.stderr)  # fmt: skip

@@ -32,7 +32,7 @@ RAY_INSTALL = "pip install -r requirements-ray.txt"
 RAY_OBJECT_STORE_BYTES = 128 * 1024 * 1024  # items and results are small JSON strings
 RAY_BATCH_SIZE = 4  # items per actor call: small, so results stream back steadily
 # what a cluster does not need from the project folder when it ships the code to its workers
-RAY_EXCLUDES = [".git", ".venv", ".venv-ci", "models", "runs", "out", "checkpoints/*/*.safetensors",
+RAY_EXCLUDES = [".venv", ".venv-ci", "models", "runs", "out", "checkpoints/*/*.safetensors",
                 "checkpoints/*/*.bin", "checkpoints/*/training", "__pycache__"]  # fmt: skip
 
 
