@@ -4,6 +4,7 @@ dataset of Pillow photos and template listings, real training, resuming, registr
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 import shutil
@@ -453,3 +454,21 @@ def test_two_process_accelerate_run_resumes_exactly(world: dict[str, Path]) -> N
     run = json.loads((stopped / "training" / "run.json").read_text(encoding="utf-8"))
     assert run["processes"] == 2 and run["position"]["step"] == 4
     assert [p.name for p in (stopped / "training").glob("state-*")] == ["state-4"]
+
+
+def test_every_config_field_is_a_flag_with_russian_help(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--output", "o", "--data", "d.jsonl", "--decoder", "x", "--batch-size", "2", "--grad_accum", "3",
+            "--mixed-precision", "bf16"]  # fmt: skip
+    args, resume = train.parse_args(argv)
+    assert (args.batch_size, args.grad_accum, args.mixed_precision, args.epochs) == (2, 3, "bf16", 3)
+    assert not resume
+    with pytest.raises(SystemExit):
+        train.parse_args(["--help"])
+    text = capsys.readouterr().out
+    flat = " ".join(text.split())
+    for field in dataclasses.fields(train.TrainArgs):
+        assert f"--{field.name.replace('_', '-')}" in text and field.metadata["help"][:20] in flat
+    assert "(по умолчанию 8)" in text and "default" not in text
+    with pytest.raises(SystemExit):
+        train.parse_args(["--output", "o", "--mixed-precision", "fp8"])
+    assert "Ошибка в аргументах" in capsys.readouterr().err

@@ -200,11 +200,11 @@ def run_ray(
     `workers` actors (by default one per cluster CPU; with `gpu` and GPUs in the cluster, one per
     GPU, each holding one). The items are read into a dataset from this process's memory.
     """
+    if not items:
+        return
     ray = _import_ray()
     connected = connect_ray(address, workers)
     try:
-        if not items:
-            return
         from ray.data import ActorPoolStrategy, DataContext
 
         context = DataContext.get_current()

@@ -545,7 +545,7 @@ def build_parser() -> Any:
         TrainArgs,
         prog="python -m tools.train",
         description="Обучает многокадровую префиксную модель описаний (маппер + LoRA) на JSONL-файле. "
-        "Несколько видеокарт: accelerate launch --num_processes N -m tools.train …",
+        "Несколько видеокарт: accelerate launch --multi_gpu --num_processes N -m tools.train …",
         formatter_class=RussianDefaultsFormatter,
     )
     parser.add_argument("--resume", action="store_true", help="продолжить прерванное обучение из --output")
