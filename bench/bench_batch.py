@@ -4,8 +4,11 @@
 models (an empty models folder), so every listing runs validation, NudeNet moderation, masking,
 diversity, the template and scoring. Each configuration runs the real command in a fresh process
 `--runs` times (a new output file each time); reported are the medians of
-- listings/s from the command's own summary (first worker start to last line written), and
-- listings/s over the whole command (interpreter start, reading, pool or Ray start included).
+- listings/s from the command's own summary (first worker start to last line written), the same after
+  the start-up (first result to last: the rate a long catalogue runs at) and the start-up itself,
+- listings/s over the whole command (interpreter start, reading, pool or Ray start included), and
+- for the local engine, CPU seconds per listing of the command and its worker processes: on a box
+  shared with other jobs wall-clock rates depend on what the others do, CPU time much less.
 Configurations: `--workers 1` (in the command's process), `--workers 2` (two worker processes),
 `--engine ray --workers 2` starting a local Ray cluster each run, and the same against a Ray cluster
 that is already running (`--ray-address`, when given).
@@ -26,6 +29,7 @@ import os
 import pstats
 import random
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -58,27 +62,29 @@ def write_listings(path: Path, count: int) -> Path:
     return path
 
 
-def run_command(source: Path, folder: Path, flags: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(listings/s from the summary, listings/s over the whole command) of one fresh run."""
+def run_command(source: Path, folder: Path, flags: list[str], env: dict[str, str]) -> dict[str, float]:
+    """One fresh run: listings/s from the summary (workers' start included) and after start-up, the
+    start-up seconds, and listings/s over the whole command."""
     output = folder / f"out-{time.monotonic_ns()}.jsonl"
-    command = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "batch",
-        "--input",
-        str(source),
-        "--output",
-        str(output),
-        *flags,
-    ]
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, check=True)
-    wall = time.perf_counter() - started
+    command = [sys.executable, "-m", "pipeline", "batch", "--input", str(source), "--output", str(output)]
+    started, cpu = time.perf_counter(), _children_cpu()
+    done = subprocess.run([*command, *flags], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
     lines = output.read_text(encoding="utf-8").count("\n")
-    summary = re.search(r"Скорость: ([\d.]+)", done.stdout)
-    assert summary is not None, done.stdout
-    return float(summary.group(1)), lines / wall
+    found = re.search(
+        r"Скорость: ([\d.]+) объявл./с \(после запуска ([\d.]+); запуск ([\d.]+) с\)", done.stdout
+    )
+    assert found is not None, done.stdout
+    rate, steady, startup = map(float, found.groups())
+    return {"summary": rate, "steady": steady, "startup": startup, "whole": lines / wall, "cpu": cpu / lines}
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children and theirs (the command and its pool workers;
+    not Ray's actors, which belong to the Ray cluster)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _calls(stats: pstats.Stats, code: types.CodeType) -> int:
@@ -135,19 +141,22 @@ def main() -> None:
                 "--engine", "ray", "--workers", "2", "--ray-address", args.ray_address,
             ]  # fmt: skip
         print(f"{args.listings} listings, {args.runs} runs each; load average {os.getloadavg()[0]:.1f}")
-        medians = {}
+        medians: dict[str, dict[str, float]] = {}
         for label, flags in configs.items():
             runs = [run_command(source, folder, flags, env) for _ in range(args.runs)]
-            summary, whole = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
-            medians[label] = summary
-            runs_text = [round(r[0], 2) for r in runs]
-            print(f"{label}: {summary:.2f} listings/s (summary), {whole:.2f} listings/s (whole command); "
-                  f"runs {runs_text}; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
-        one, two = medians["--workers 1"], medians["--workers 2"]
-        print(f"--workers 2 / --workers 1: ×{two / one:.2f} (target ≥ 1.6)")
-        for label, value in medians.items():
-            if "ray" in label:
-                print(f"{label}: overhead vs --workers 2 {100 * (1 - value / two):.0f}% (target ≤ 30%)")
+            medians[label] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+            m = medians[label]
+            cpu = "" if "ray" in label else f"; {m['cpu']:.3f} CPU-s per listing"
+            print(f"{label}: {m['summary']:.2f} listings/s ({m['steady']:.2f} after a start-up of "
+                  f"{m['startup']:.1f} s; {m['whole']:.2f} over the whole command{cpu}); summary per run "
+                  f"{[r['summary'] for r in runs]}; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        for key in ("summary", "steady"):
+            one, two = medians["--workers 1"][key], medians["--workers 2"][key]
+            print(f"[{key}] --workers 2 / --workers 1: ×{two / one:.2f} (target ≥ 1.6)")
+            for label, values in medians.items():
+                if "ray" in label:
+                    overhead = 100 * (1 - values[key] / two)
+                    print(f"[{key}] {label}: overhead vs --workers 2 {overhead:.0f}% (target ≤ 30%)")
         profile(source, Settings(models_dir=folder / "models", device="cpu"), args.profile_listings)
 
 

@@ -8,6 +8,7 @@ part must also show skin in the middle of its box (photos.skin) unless the detec
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -59,13 +60,18 @@ def bundled_model_path() -> Path | None:
 def nudenet_session(model_path: Path, device: str = "cpu") -> Any:
     """The ONNX Runtime session of a detector file (through the model store: once per path).
 
-    It runs on the CPU whatever the torch device. Idle worker threads sleep instead of spinning: on a
-    shared CPU spinning burns time others need. No memory arena: a ten-photo batch would otherwise keep
-    its working memory (tens of MB) between requests.
+    It runs on the CPU whatever the torch device, with the process's thread budget when one is set
+    (OMP_NUM_THREADS, which a batch worker process or a Ray actor gets as its share of the cores), else
+    ONNX Runtime's default. Idle worker threads sleep instead of spinning: on a shared CPU spinning
+    burns time others need. No memory arena: a ten-photo batch would otherwise keep its working memory
+    (tens of MB) between requests.
     """
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
+    threads = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if threads.isdigit() and int(threads) > 0:
+        options.intra_op_num_threads = int(threads)
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.enable_cpu_mem_arena = False
     return onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])

@@ -98,11 +98,11 @@ def _token_vectors(scorer: BERTScorer, texts: list[str]) -> list[tuple[torch.Ten
 def bertscore(candidate: str, reference: str, models: ModelStore) -> BertScore | None:
     """BERTScore (no idf, no baseline rescaling) of `candidate` against `reference`; None when the
     model is missing."""
-    from bert_score.utils import greedy_cos_idf
-
     scorer = load_bertscorer(models)
     if scorer is None:
         return None
+    from bert_score.utils import greedy_cos_idf  # seconds of imports: only when the model is there
+
     (ref, ref_weights), (hyp, hyp_weights) = _token_vectors(scorer, [reference, candidate])
     ref_mask = torch.ones(ref_weights.shape, dtype=torch.long)
     hyp_mask = torch.ones(hyp_weights.shape, dtype=torch.long)

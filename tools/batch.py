@@ -199,6 +199,7 @@ class Summary:
     seconds: list[float] = field(default_factory=list)
     skipped: int = 0
     wall: float = 0.0
+    first: float = 0.0  # wall time until the first result: starting the workers and their models
 
     @property
     def done(self) -> int:
@@ -209,6 +210,11 @@ class Summary:
     def throughput(self) -> float:
         """Listings per second of wall time."""
         return self.done / self.wall if self.wall > 0 else 0.0
+
+    @property
+    def steady(self) -> float:
+        """Listings per second once the first result is in: the rate a long catalogue runs at."""
+        return (self.done - 1) / (self.wall - self.first) if self.done > 1 and self.wall > self.first else 0.0
 
     def add(self, record: Item) -> None:
         """Count one written output line."""
@@ -224,7 +230,8 @@ class Summary:
         if self.seconds:
             median, p95 = statistics.median(self.seconds), percentile(self.seconds, 0.95)
             out.append(f"Секунд на объявление: медиана {median:.3f}, p95 {p95:.3f}")
-        out.append(f"Скорость: {self.throughput:.2f} объявл./с")
+        rate = f"Скорость: {self.throughput:.2f} объявл./с"
+        out.append(f"{rate} (после запуска {self.steady:.2f}; запуск {self.first:.1f} с)")
         return out
 
 
@@ -262,6 +269,8 @@ def run_batch(
         for record in results:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             handle.flush()
+            if not summary.done:
+                summary.first = time.perf_counter() - started
             summary.add(record)
             bar.update(1)
             bar.set_postfix({STATUS_RU[s]: n for s, n in summary.statuses.items()}, refresh=False)

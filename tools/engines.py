@@ -28,6 +28,8 @@ from core.settings import PROJECT_ROOT, Settings
 Item = dict[str, Any]
 Handler = Callable[[Item], Item]
 
+ENGINES = ("local", "ray")
+CPU_KINDS = ("template",)  # checkpoint kinds that gain nothing from a GPU
 RAY_INSTALL = "pip install -r requirements-ray.txt"
 RAY_OBJECT_STORE_BYTES = 128 * 1024 * 1024  # items and results are small JSON strings
 RAY_BATCH_SIZE = 4  # items per actor call: small, so results stream back steadily
@@ -44,10 +46,6 @@ class Job(Protocol):
 
 class EngineError(RuntimeError):
     """An engine cannot run (Ray missing, a worker process died); the message is Russian."""
-
-
-ENGINES = ("local", "ray")
-CPU_KINDS = ("template",)  # checkpoint kinds that gain nothing from a GPU
 
 
 def default_workers() -> int:
@@ -182,8 +180,9 @@ def connect_ray(address: str | None, workers: int | None) -> bool:
     if address:
         options["runtime_env"] = {"working_dir": str(PROJECT_ROOT), "excludes": RAY_EXCLUDES}
         ray.init(address=address, **options)
-    else:
-        ray.init(num_cpus=workers or default_workers(), object_store_memory=RAY_OBJECT_STORE_BYTES, **options)
+    else:  # "local": a new cluster of this machine, even when another one runs here
+        cpus = workers or default_workers()
+        ray.init(address="local", num_cpus=cpus, object_store_memory=RAY_OBJECT_STORE_BYTES, **options)
     return True
 
 
@@ -197,8 +196,9 @@ def run_ray(
 ) -> Iterator[Item]:
     """Results of `job` over `items` on Ray Data, streamed back as actors finish batches.
 
-    `workers` actors (by default one per cluster CPU; with `gpu` and GPUs in the cluster, one per
-    GPU, each holding one). The items are read into a dataset from this process's memory.
+    `workers` actors (by default, and at most, one per cluster CPU; with `gpu` and GPUs in the
+    cluster, one per GPU, each holding one). The items are read into a dataset from this process's
+    memory. A failure of Ray itself (an actor lost, the cluster gone) is an EngineError.
     """
     if not items:
         return
@@ -212,8 +212,8 @@ def run_ray(
         context.print_on_execution_start = False
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0)) if gpu else 0
-        size = workers or (gpus or max(1, int(resources.get("CPU", 1))))
-        size = min(size, gpus) if gpus else size
+        limit = gpus or max(1, int(resources.get("CPU", 1)))
+        size = min(workers or limit, limit)
         dataset = ray.data.from_items([json.dumps(item, ensure_ascii=False) for item in items])
         mapped = dataset.map_batches(
             RayWorker, fn_constructor_args=(job,), batch_size=batch_size, batch_format="numpy",
@@ -221,6 +221,11 @@ def run_ray(
         )  # fmt: skip
         for row in mapped.iter_rows():
             yield json.loads(row["result"])
+    except ray.exceptions.RayError as error:
+        raise EngineError(
+            f"Ray не справился ({type(error).__name__}); готовые объявления уже записаны — запустите "
+            "команду ещё раз, она продолжит с места остановки"
+        ) from error
     finally:
         if connected:
             ray.shutdown()
