@@ -141,9 +141,9 @@ def _batch(args: argparse.Namespace) -> int:
     except (InputError, EngineError) as error:
         print(f"Ошибка: {error}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print(f"Остановлено; готовое уже в {args.output}, та же команда продолжит", file=sys.stderr)
-        return EXIT_ERROR
+    except KeyboardInterrupt:  # run_guarded reports it; the seller's work so far is kept
+        print(f"\nГотовое уже в {args.output}; та же команда продолжит с места остановки.", file=sys.stderr)
+        raise
     print("\n".join(summary.lines()))
     return EXIT_OK
 
