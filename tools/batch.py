@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import math
 import statistics
 import sys
@@ -26,6 +27,8 @@ from typing import Any, TextIO
 from core.listing import STATUS_RU, Listing, Result
 from core.settings import Settings
 from tools.engines import Engine, Handler, Item, is_neural
+
+log = logging.getLogger(__name__)
 
 
 class InputError(ValueError):
@@ -180,7 +183,9 @@ class BatchJob:
             try:
                 return record_of(item["id"], pipeline.run(listing, name, name))
             except Exception as error:  # run refuses bad input itself; a bug must not stop the batch
-                return record_of(item["id"], Result(status="error", reasons=[f"Внутренняя ошибка: {error}"]))
+                log.exception("listing %s failed", item["id"])
+                reason = f"Непредвиденный сбой ({type(error).__name__}); трассировка — в stderr процесса"
+                return record_of(item["id"], Result(status="error", reasons=[reason]))
 
         return describe
 
