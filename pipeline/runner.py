@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import copy
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
 
 from captioning.base import low_confidence_warning
 from captioning.registry import CheckpointInfo, Registry, UnknownCheckpointError
@@ -50,6 +54,11 @@ STAGES_RU: dict[str, str] = {
     "check": "Модерация описания",
     "score": "Оценка результата",
 }
+
+
+# The dry runs of `Pipeline.warm_up`: numbers to mask, words to analyse, a text to moderate.
+WARM_UP_ATTRIBUTES = {"Вид одежды": "Платье", "Размер": "44", "Цена": "1 500 ₽"}
+WARM_UP_TEXT = "Лёгкое летнее платье, носила один сезон."
 
 
 class StageFailed(Exception):
@@ -170,6 +179,23 @@ class Pipeline:
             _failed(result, failure)
         result.timings["total"] = prepared.seconds + time.perf_counter() - started
         return result
+
+    def warm_up(self) -> float:
+        """Load now what the first request would load on first use, and return the seconds it took.
+
+        Two dry runs whose results are dropped: a text-only listing and one with two plain photos. They
+        take the same paths as a seller's listing, so everything lazy is ready afterwards: the imports,
+        the morphology dictionaries and compiled patterns, NudeNet's session, every downloaded model
+        (through the model store) and the default caption model.
+        """
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="warm-up-") as folder:
+            photos = [Path(folder) / name for name in ("front.jpg", "back.jpg")]
+            for number, path in enumerate(photos):
+                Image.new("RGB", (320, 400), (180 - 60 * number, 150, 120)).save(path, "JPEG")
+            for images in ([], photos):
+                self.run(Listing(images, dict(WARM_UP_ATTRIBUTES), WARM_UP_TEXT))
+        return time.perf_counter() - started
 
     def checkpoints(self, route: str | None = None) -> list[CheckpointInfo]:
         """Registered checkpoints, optionally only those serving a route."""

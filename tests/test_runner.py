@@ -309,3 +309,17 @@ def test_whatever_a_caption_model_writes_is_cleaned_before_the_numbers_are_resto
     assert result.status == "ok", result.reasons
     assert not INVISIBLE.search(result.text) and "\r" not in result.text
     assert "Чашка" in result.text and "блюдцем" in result.text and "350" in result.text
+
+
+def test_warm_up_loads_everything_a_first_request_loads(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    make_tiny_ruclip(models / "ruclip-vit-base-patch32-384")
+    pipeline = Pipeline(Settings(models_dir=models), moderation=LENIENT)
+    assert pipeline.models.loaded() == []
+    pipeline.warm_up()
+    warmed = set(pipeline.models.loaded())
+    assert len(warmed) >= 3  # NudeNet's session, ruCLIP and the default caption model at least
+    for photos in (0, 1, 3):  # every route: a seller's first request loads nothing more
+        listing = Listing(_photos(tmp_path, photos), {"Тип": "Чашка", "Цена": "300"}, "Белая чашка.")
+        assert pipeline.run(listing).status == "ok"
+        assert set(pipeline.models.loaded()) == warmed
