@@ -2,23 +2,28 @@
 
     python app.py [--host 127.0.0.1] [--port 7860] [--share]
 
-`import app` is cheap: it builds no interface and loads no model. `main()` creates the Pipeline, whose
-models load lazily on first use and stay loaded. Every domain decision (validation, moderation,
-routing, checkpoint names) is the pipeline's; this module only turns widgets into a Listing and a
-Result into widgets.
+`import app` is cheap: it builds no interface and loads no model. `main()` creates the Pipeline and
+warms it up in the background (the page is usable meanwhile; the first request waits for its turn),
+so the first request is as fast as the next. Every domain decision (validation, moderation, routing,
+checkpoint names) is the pipeline's; this module only turns widgets into a Listing and a Result into
+widgets (`app_inputs`, `app_view`), and `app_page` makes Gradio's own strings Russian.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+import app_inputs
+import app_page
 import app_view
-from core.listing import Listing
+from app_inputs import ATTRIBUTE_HEADERS, default_rows, listing_from_inputs, refusal
 from core.settings import Settings
 from pipeline.arguments import RussianParser
 from pipeline.cases import Case, list_cases
@@ -27,78 +32,18 @@ if TYPE_CHECKING:
     from pipeline import Pipeline
 
 TITLE = "Генератор описаний объявлений"
-COMMON_FIELDS = ("Вид одежды", "Предмет одежды", "Состояние", "Вид объявления", "Размер", "Цена")
-ATTRIBUTE_HEADERS = ["Поле", "Значение"]
-MODEL_QUEUE = "model"  # generation, comparison and downloads share one slot: one heavy job at a time
-QUEUE_SIZE = 32
 CASES_SECTION = "Тестовые примеры"
-
-
-def refusal(message: str) -> gr.Error:
-    """A Russian error for input the pipeline cannot take (shown as a toast, returned by the API)."""
-    return gr.Error(message, title="Ошибка", print_exception=False)
+WAITING = 16  # heavy jobs (generation, comparison, download) waiting for their turn; more are refused
+UPLOADS_KEPT_S = 3600  # uploaded photos are deleted this long after upload, and all of them at shutdown
+Progress = Callable[[float, str], None]
 
 
 def warn(message: str) -> None:
-    """A Russian warning toast."""
-    gr.Warning(message, title="Внимание")
+    """A Russian warning toast (Gradio shows its text as HTML, so it is escaped)."""
+    gr.Warning(app_view.toast_html(message), title="Внимание")
 
 
-# -- widgets → Listing ---------------------------------------------------------------------------
-def default_rows() -> list[list[str]]:
-    """The attribute table as a new listing starts: the common fields, empty."""
-    return [[name, ""] for name in COMMON_FIELDS]
-
-
-def _cell(value: Any, row: int) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float) and not isinstance(value, bool):  # a number sent through the API
-        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-    raise refusal(f"Строка {row} таблицы характеристик: ячейка должна быть текстом, получено {value!r}.")
-
-
-def attributes_from_table(rows: Any) -> dict[str, str]:
-    """The "Поле / Значение" table as attributes; rows without a value are skipped.
-
-    The table may arrive forged through the API, so its shape is checked here: a list of
-    two-cell rows, every value with a field name, no field twice.
-    """
-    if rows is None:
-        return {}
-    if not isinstance(rows, list):
-        raise refusal("Таблица характеристик должна быть списком строк «Поле — Значение».")
-    attributes: dict[str, str] = {}
-    for number, row in enumerate(rows, start=1):
-        if not isinstance(row, list | tuple) or len(row) != 2:
-            raise refusal(
-                f"Строка {number} таблицы характеристик: нужны ровно две ячейки — «Поле» и «Значение»."
-            )
-        key, value = _cell(row[0], number), _cell(row[1], number)
-        if not value:
-            continue
-        if not key:
-            raise refusal(f"Строка {number} таблицы характеристик: у значения «{value}» нет названия поля.")
-        if key in attributes:
-            raise refusal(f"Поле «{key}» указано в таблице дважды (строка {number}).")
-        attributes[key] = value
-    return attributes
-
-
-def listing_from_inputs(files: Sequence[str] | None, rows: Any, text: str | None) -> Listing:
-    """A Listing from the widgets' values (uploaded file paths in upload order, table rows, free text)."""
-    if files is not None and (isinstance(files, str) or not all(isinstance(f, str) for f in files)):
-        raise refusal("Фото должны приходить списком загруженных файлов.")
-    if text is not None and not isinstance(text, str):
-        raise refusal("Текст объявления должен быть строкой.")
-    return Listing(
-        images=[Path(f) for f in files or []], attributes=attributes_from_table(rows), text=text or ""
-    )
-
-
-def progress_reporter(progress: gr.Progress) -> Callable[[float, str], None]:
+def progress_reporter(progress: gr.Progress) -> Progress:
     """Adapt gr.Progress to the pipeline's `progress(fraction, stage_ru)` callback."""
 
     def report(fraction: float, stage: str) -> None:
@@ -107,26 +52,62 @@ def progress_reporter(progress: gr.Progress) -> Callable[[float, str], None]:
     return report
 
 
+class Turns:
+    """One heavy job at a time, at most `waiting` more in line; past that a request is refused at once.
+
+    The app's own line instead of Gradio's bounded queue, whose «Queue is full» answer is English and
+    hard-coded in Gradio's clients: a refusal here reaches the page and gradio_client in Russian.
+    """
+
+    def __init__(self, waiting: int = WAITING) -> None:
+        self.waiting = waiting
+        self._lock = threading.Lock()
+        self._guard = threading.Lock()
+        self._queued = 0
+
+    @contextmanager
+    def turn(self, progress: Progress | None = None) -> Iterator[None]:
+        """Wait for this job's turn (reporting how many are ahead) and hold it while the job runs."""
+        with self._guard:
+            if self._queued > self.waiting:
+                raise refusal(
+                    f"Очередь заполнена: {self._queued} запросов уже ждут или выполняются. "
+                    "Попробуйте через минуту."
+                )
+            ahead = self._queued
+            self._queued += 1
+        try:
+            if ahead and progress is not None:
+                progress(0.0, f"Очередь: перед вами {ahead}")
+            with self._lock:
+                yield
+        finally:
+            with self._guard:
+                self._queued -= 1
+
+
 # -- the app's actions ---------------------------------------------------------------------------
 class Actions:
     """Event handlers bound to one Pipeline; each is a thin call into it."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, turns: Turns | None = None) -> None:
         self.pipeline = pipeline
         self.limits = pipeline.settings.limits
+        self.turns = turns or Turns()
 
     def checkpoint_choices(self, route: str | None) -> list[tuple[str, str]]:
         """Dropdown entries (label, name) for a route, or every checkpoint when route is None."""
-        return [
-            (app_view.checkpoint_label(c.name, c.title, c.present), c.name)
-            for c in self.pipeline.checkpoints(route)
-        ]
+        return app_view.checkpoint_choices(self.pipeline.checkpoints(route))
 
     def default_checkpoint(self, route: str) -> str | None:
         """The preselected checkpoint of a route's dropdown: the configured default when it serves it."""
         names = [name for _, name in self.checkpoint_choices(route)]
         default = self.pipeline.settings.default_checkpoint
         return default if default in names else next(iter(names), None)
+
+    def details(self, name: str | None) -> str:
+        """The line under a model dropdown: the chosen model's full title, name and state."""
+        return app_view.checkpoint_details(self.pipeline.checkpoints(), name)
 
     def show_photos(self, files: list[str] | None) -> list[tuple[str, str]]:
         """The gallery in upload order, captioned with the numbers messages use; warns past the limit."""
@@ -136,7 +117,18 @@ class Actions:
                 f"Загружено {len(files)} фото — допустимо не больше {self.limits.max_images}. "
                 "Удалите лишние, иначе объявление будет отклонено."
             )
-        return [(f, f"{number}. {Path(f).name}") for number, f in enumerate(files, start=1)]
+        return [
+            (f, f"{number}. {app_view.short_file_name(Path(f).name)}")
+            for number, f in enumerate(files, start=1)
+        ]
+
+    def add_row(self, rows: list[list[Any]] | None) -> list[list[Any]]:
+        """The attribute table with one more empty row, up to the row limit."""
+        rows = list(rows or [])
+        if len(rows) >= self.limits.max_attributes:
+            warn(f"В таблице характеристик не больше {self.limits.max_attributes} строк.")
+            return rows
+        return [*rows, ["", ""]]
 
     def generate(
         self,
@@ -149,12 +141,11 @@ class Actions:
     ) -> dict[str, Any]:
         """Run the pipeline on the listing; the Result as JSON (also the `/generate` API endpoint)."""
         listing = listing_from_inputs(files, rows, text)
-        result = self.pipeline.run(
-            listing,
-            single_checkpoint=single or None,
-            multi_checkpoint=multi or None,
-            progress=progress_reporter(progress),
-        )
+        report = progress_reporter(progress)
+        with self.turns.turn(report):
+            result = self.pipeline.run(
+                listing, single_checkpoint=single or None, multi_checkpoint=multi or None, progress=report
+            )
         return result.to_dict()
 
     def compare(
@@ -170,24 +161,38 @@ class Actions:
         if len(names) < 2:
             raise refusal("Выберите хотя бы две модели для сравнения.")
         listing = listing_from_inputs(files, rows, text)
-        results = self.pipeline.compare(listing, names, progress=progress_reporter(progress))
+        report = progress_reporter(progress)
+        with self.turns.turn(report):
+            results = self.pipeline.compare(listing, names, progress=report)
         return [
             {"name": name, "result": result.to_dict()} for name, result in zip(names, results, strict=True)
         ]
 
-    def offer_download(self, name: str | None) -> tuple[Any, Any, str]:
-        """When the chosen checkpoint has no weights yet: say so and show the download button."""
+    def compare_plan(self, names: list[str] | None) -> tuple[str, Any]:
+        """Before comparing: which models really run, which fall back to the template; the button is
+        off while the chosen ones would all write the same template text."""
+        note, runnable = app_view.compare_plan(
+            self.pipeline.checkpoints(), names or [], self.pipeline.settings.default_checkpoint
+        )
+        return note, gr.update(interactive=runnable)
+
+    def choose_checkpoint(self, name: str | None) -> tuple[Any, Any, Any, str]:
+        """A model chosen in a dropdown: its details below it, and the download offer when its weights
+        are missing."""
+        details = gr.update(info=self.details(name))
         missing = next((c for c in self.pipeline.checkpoints() if c.name == name and not c.present), None)
         if missing is None:
-            return gr.update(value="", visible=False), gr.update(visible=False), ""
+            return details, gr.update(value="", visible=False), gr.update(visible=False), ""
         note = (
-            f"Модель **{missing.title}** (`{missing.name}`) не скачана: пока её нет, описание напишет "
-            "встроенный шаблон. Скачать веса сейчас?"
+            f"Модель **{app_view.markdown_text(missing.title or missing.name)}** "
+            f"(`{app_view.short(missing.name)}`) не скачана: пока её нет, описание напишет встроенный "
+            "шаблон. Скачать веса сейчас?"
         )
         return (
+            details,
             gr.update(value=note, visible=True),
-            gr.update(value=f"Скачать «{missing.name}»", visible=True),
-            name,
+            gr.update(value=f"Скачать «{app_view.short(missing.name, 40)}»", visible=True),
+            missing.name,
         )
 
     def download_checkpoint(
@@ -203,16 +208,20 @@ class Actions:
 
         known = [c.name for c in self.pipeline.checkpoints()]
         if name not in known:
-            raise refusal(f"Неизвестная модель «{name}». Доступные модели: {', '.join(known)}.")
+            raise refusal(
+                f"Неизвестная модель «{app_view.short(str(name))}». Доступные модели: {', '.join(known)}."
+            )
+        report = progress_reporter(progress)
         try:
-            download(name, self.pipeline.settings, progress=progress_reporter(progress))
+            with self.turns.turn(report):
+                download(name, self.pipeline.settings, progress=report)
         except DownloadError as error:  # offline or a hub failure: a Russian message, not a traceback
             warn(str(error))
             message, retry = f"Не удалось скачать «{name}»: {error}", True
         else:
             message, retry = f"Модель «{name}» скачана и готова к работе.", False
         return (
-            message,
+            app_view.markdown_text(message),
             gr.update(visible=retry),
             gr.update(choices=self.checkpoint_choices("single")),
             gr.update(choices=self.checkpoint_choices("multi")),
@@ -230,64 +239,98 @@ class Actions:
             return None, default_rows(), "", ""
         rows = [[key, value] for key, value in case.listing.attributes.items()] or default_rows()
         files = [str(path) for path in case.listing.images] or None
-        return files, rows, case.listing.text, case.description_ru
+        return files, rows, case.listing.text, app_view.markdown_text(case.description_ru)
 
 
 def show_result(result: dict[str, Any], stage_names: dict[str, str]) -> tuple[Any, ...]:
-    """Every result widget's value from a Result's JSON."""
-    if result.get("status") != "ok":
-        warn(
-            app_view.STATUS_TITLES.get(result.get("status", "error"), "")
-            + ": "
-            + "; ".join(result.get("reasons") or [])
-        )
+    """Every result widget's value from a Result's JSON (in RESULT_WIDGETS order); a toast when not ok."""
+    toast = app_view.toast_message(result)
+    if toast:
+        gr.Warning(toast, title="Внимание")
     return (
         app_view.status_markdown(result),
         result.get("text", ""),
         app_view.route_markdown(result),
+        app_view.unavailable_markdown(result),
         app_view.moderation_rows(result),
         app_view.masking_rows(result),
         app_view.masking_markdown(result),
         app_view.score_rows(result),
-        app_view.unavailable_markdown(result),
         app_view.timing_rows(result, stage_names),
     )
 
 
+def cleared() -> tuple[Any, ...]:
+    """What «Очистить» leaves: no case, no photos, the empty table and text, no result, no comparison
+    (in the order of the clear button's outputs)."""
+    inputs = (None, None, default_rows(), "", "")
+    result = ("", "", "", "", [], [], "", [], [], None)
+    return (*inputs, *result, [], None, gr.update(visible=False))
+
+
+def warm_up(pipeline: Pipeline, turns: Turns) -> None:
+    """Load what the first request needs, holding the turn: a request made meanwhile waits for it."""
+    with turns.turn():
+        seconds = pipeline.warm_up()
+    print(f"Модели загружены за {seconds:.1f} с: приложение готово к работе.", flush=True)
+
+
 def launch_options(settings: Settings) -> dict[str, Any]:
-    """launch() arguments: serve only the test cases' photos, never models or checkpoints; cap uploads."""
+    """launch() arguments: serve only the test cases' photos, never models or checkpoints; cap uploads;
+    Russian for Gradio's own strings."""
     return {
         "allowed_paths": [str(settings.test_cases_dir)],
         "blocked_paths": [str(settings.models_dir), str(settings.checkpoints_dir)],
         "max_file_size": settings.limits.max_image_bytes,
+        "i18n": app_page.i18n(),
+        "head": app_page.head(),
+        "css": app_page.CSS,
     }
 
 
 # -- the interface -------------------------------------------------------------------------------
-def _table(headers: list[str], label: str, **options: Any) -> gr.Dataframe:
+def _table(headers: list[str], label: str, widths: list[str], **options: Any) -> gr.Dataframe:
     """A read-only results table."""
     return gr.Dataframe(
-        headers=headers, value=[], label=label, interactive=False, wrap=True, type="array", **options
+        headers=headers,
+        value=[],
+        label=label,
+        interactive=False,
+        wrap=True,
+        type="array",
+        column_widths=widths,  # type: ignore[arg-type]
+        **options,
     )
 
 
-def build_demo(pipeline: Pipeline) -> gr.Blocks:
-    """The whole interface bound to `pipeline`, with its queue configured."""
+def _markdown(**options: Any) -> gr.Markdown:
+    """A Markdown widget for texts that quote the seller: no LaTeX, no raw HTML (the texts are escaped)."""
+    return gr.Markdown(latex_delimiters=[], sanitize_html=True, **options)
+
+
+def build_demo(
+    pipeline: Pipeline, turns: Turns | None = None, delete_after_s: int = UPLOADS_KEPT_S
+) -> gr.Blocks:
+    """The whole interface bound to `pipeline`: uploads deleted `delete_after_s` after upload (checked
+    as often) and all at shutdown; heavy jobs one at a time through `turns`."""
     from pipeline.runner import STAGES_RU
 
-    actions = Actions(pipeline)
+    actions = Actions(pipeline, turns)
     limits = pipeline.settings.limits
     cases = actions.cases()
-    model_events: dict[str, Any] = {"concurrency_id": MODEL_QUEUE, "concurrency_limit": 1}
     private: dict[str, Any] = {"api_visibility": "private"}
+    heavy: dict[str, Any] = {"concurrency_limit": None}  # they line up in `turns`, not in Gradio's queue
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    demo = app_inputs.CheckedBlocks(
+        title=TITLE, analytics_enabled=False, delete_cache=(delete_after_s, delete_after_s)
+    )
+    with demo:
         gr.Markdown(
             f"# {TITLE}\nЗагрузите фото, заполните характеристики и получите описание для "
             "объявления. Числа (цена, размер, год) берутся только из ваших данных."
         )
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=5):
+        with gr.Row(equal_height=False, elem_id="main-row"):
+            with gr.Column(scale=5, min_width=320):
                 with gr.Group():
                     case_picker = gr.Dropdown(
                         choices=[(c.title_ru, c.name) for c in cases],
@@ -296,7 +339,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                         info="Заполнит фото, характеристики и текст готовым примером.",
                         elem_id="case-picker",
                     )
-                    case_note = gr.Markdown(elem_id="case-note")
+                    case_note = _markdown(elem_id="case-note")
                 photos = gr.File(
                     file_count="multiple",
                     file_types=list(limits.allowed_extensions),
@@ -318,11 +361,12 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                     headers=ATTRIBUTE_HEADERS,
                     datatype=["str", "str"],
                     type="array",
-                    column_count=(2, "fixed"),  # type: ignore[arg-type] — Gradio 6.31 ignores column_limits
+                    column_count=2,
                     interactive=True,
-                    label="Характеристики (строки можно добавлять)",
+                    label=f"Характеристики (до {limits.max_attributes} строк)",
                     elem_id="attributes",
                 )
+                add_row = gr.Button("+ строка", size="sm", variant="secondary", elem_id="add-row")
                 text = gr.Textbox(
                     lines=4,
                     max_length=limits.max_text_chars,
@@ -330,14 +374,15 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                     placeholder="Например: почти новая, носила один сезон",
                     elem_id="seller-text",
                 )
-                clear = gr.Button("Очистить", variant="secondary")
-            with gr.Column(scale=6), gr.Tabs():
+                clear = gr.Button("Очистить", variant="secondary", elem_id="clear-button")
+            with gr.Column(scale=6, min_width=320), gr.Tabs():
                 with gr.Tab("Генерация", id="generate"):
                     with gr.Row():
                         single = gr.Dropdown(
                             choices=actions.checkpoint_choices("single"),
                             value=actions.default_checkpoint("single"),
                             label="Модель для одного фото (и без фото)",
+                            info=actions.details(actions.default_checkpoint("single")),
                             allow_custom_value=True,
                             elem_id="single-checkpoint",
                         )
@@ -345,41 +390,54 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                             choices=actions.checkpoint_choices("multi"),
                             value=actions.default_checkpoint("multi"),
                             label="Модель для нескольких фото",
+                            info=actions.details(actions.default_checkpoint("multi")),
                             allow_custom_value=True,
                             elem_id="multi-checkpoint",
                         )
-                    offer = gr.Markdown(visible=False, elem_id="download-offer")
+                    offer = _markdown(visible=False, elem_id="download-offer")
                     download_button = gr.Button(visible=False, variant="secondary")
                     pending = gr.Textbox(visible=False, label="Модель для загрузки")
                     generate = gr.Button("Сгенерировать", variant="primary", elem_id="generate-button")
-                    status = gr.Markdown(elem_id="status")
+                    status = _markdown(elem_id="status")
                     description = gr.Textbox(
                         label="Описание", lines=8, interactive=False, buttons=["copy"], elem_id="description"
                     )
-                    route = gr.Markdown(elem_id="route")
+                    route = _markdown(elem_id="route")
+                    missing = _markdown(elem_id="missing-models")
                     with gr.Accordion("Модерация", open=True):
                         moderation = _table(
-                            app_view.MODERATION_HEADERS,
-                            "Проверки",
-                            column_widths=["18%", "8%", "14%", "9%", "41%", "10%"],
-                        )
+                            app_view.MODERATION_HEADERS, "Проверки", app_view.MODERATION_WIDTHS,
+                            elem_id="moderation", elem_classes=["wide-table"],
+                        )  # fmt: skip
                     with gr.Accordion("Оценки качества", open=True):
-                        scores = _table(app_view.SCORE_HEADERS, "Оценки")
-                        unavailable = gr.Markdown()
+                        scores = _table(
+                            app_view.SCORE_HEADERS, "Оценки", app_view.SCORE_WIDTHS, elem_id="scores"
+                        )
+                        gr.Markdown(
+                            "ruCLIP сравнивает описание и текст продавца с фото; BERTScore — описание с "
+                            "характеристиками и текстом продавца; покрытие — сколько характеристик "
+                            "названо в описании."
+                        )
                     with gr.Accordion("Маскирование чисел", open=True):
-                        masking = _table(app_view.MASKING_HEADERS, "Токены")
-                        removed = gr.Markdown()
+                        masking = _table(
+                            app_view.MASKING_HEADERS, "Токены", ["18%", "27%", "30%", "25%"],
+                            elem_id="masking", elem_classes=["wide-table"],
+                        )  # fmt: skip
+                        removed = _markdown()
                     with gr.Accordion("Время по этапам", open=True):
-                        timings = _table(app_view.TIMING_HEADERS, "Этапы")
+                        timings = _table(app_view.TIMING_HEADERS, "Этапы", ["65%", "35%"], elem_id="timings")
                     with gr.Accordion("Результат в JSON", open=False):
-                        result_json = gr.JSON(label="Result")
+                        result_json = gr.JSON(label="Результат (JSON)")
                 with gr.Tab("Сравнение моделей", id="compare"):
                     chosen = gr.CheckboxGroup(
                         choices=actions.checkpoint_choices(None),
                         label="Модели (две или больше)",
                         elem_id="compare-checkpoints",
                     )
-                    run_compare = gr.Button("Сравнить", variant="primary", elem_id="compare-button")
+                    plan = _markdown(value=actions.compare_plan([])[0], elem_id="compare-plan")
+                    run_compare = gr.Button(  # off until two models that write different texts are chosen
+                        "Сравнить", variant="primary", interactive=False, elem_id="compare-button"
+                    )
                     compare_note = gr.Markdown(
                         "Все модели получат одно и то же объявление из формы слева. "
                         "Таблица сравнения появится под формой, на всю ширину страницы.",
@@ -390,29 +448,43 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
             comparison = _table(
                 app_view.compare_headers(),
                 "Модели на одном объявлении",
-                column_widths=app_view.compare_widths(),
+                app_view.compare_widths(),
                 elem_id="comparison",
+                elem_classes=["wide-table"],
+                max_height=800,
             )
             with gr.Accordion("Результаты в JSON", open=False):
-                comparison_json = gr.JSON(label="Results")
+                comparison_json = gr.JSON(label="Результаты (JSON)")
 
+        result_widgets = [status, description, route, missing, moderation, masking, removed, scores, timings]
         listing_inputs = [photos, table, text]
+        demo.checks.add(photos, app_inputs.check_photos(limits))
+        demo.checks.add(table, app_inputs.check_table(limits))
+        demo.checks.add(text, app_inputs.check_text)
+        for name_input in (single, multi, pending):
+            demo.checks.add(name_input, app_inputs.check_name)
+        demo.checks.add(chosen, app_inputs.check_names)
+
         photos.change(actions.show_photos, photos, gallery, **private)
         case_picker.change(actions.pick_case, case_picker, [photos, table, text, case_note], **private)
+        add_row.click(actions.add_row, table, table, **private)
+        comparison_widgets = [comparison, comparison_json, comparison_box]
         clear.click(
-            lambda: (None, None, default_rows(), "", ""),
+            cleared,
             None,
-            [case_picker, photos, table, text, case_note],
+            [case_picker, photos, table, text, case_note, *result_widgets, result_json, *comparison_widgets],
             **private,
         )
         for dropdown in (single, multi):
-            dropdown.change(actions.offer_download, dropdown, [offer, download_button, pending], **private)
+            dropdown.change(
+                actions.choose_checkpoint, dropdown, [dropdown, offer, download_button, pending], **private
+            )
         download_button.click(
             actions.download_checkpoint,
             pending,
             [offer, download_button, single, multi, chosen],
             api_name="download",
-            **model_events,
+            **heavy,
         )
         generate.click(
             actions.generate,
@@ -420,20 +492,16 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
             result_json,
             api_name="generate",
             show_progress_on=[status, description],
-            **model_events,
-        ).success(
-            lambda result: show_result(result, STAGES_RU),
-            result_json,
-            [status, description, route, moderation, masking, removed, scores, unavailable, timings],
-            **private,
-        )
+            **heavy,
+        ).success(lambda result: show_result(result, STAGES_RU), result_json, result_widgets, **private)
+        chosen.change(actions.compare_plan, chosen, [plan, run_compare], **private)
         run_compare.click(
             actions.compare,
             [*listing_inputs, chosen],
             comparison_json,
             api_name="compare",
             show_progress_on=[compare_note],
-            **model_events,
+            **heavy,
         ).success(
             lambda entries: (app_view.compare_rows(entries), gr.update(visible=True)),
             comparison_json,
@@ -441,7 +509,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
             scroll_to_output=True,
             **private,
         )
-    demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)
+    demo.queue(default_concurrency_limit=1, max_size=None)
     return demo
 
 
@@ -455,12 +523,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Start the app: `python app.py [--host] [--port] [--share]`."""
+    """Start the app: `python app.py [--host] [--port] [--share]`; the models load in the background."""
     from pipeline import Pipeline  # the stages (and torch) load when the app starts, not on `import app`
 
     args = parse_args(argv)
     settings = Settings.from_env()
-    demo = build_demo(Pipeline(settings))
+    pipeline, turns = Pipeline(settings), Turns()
+    demo = build_demo(pipeline, turns)
+    threading.Thread(target=warm_up, args=(pipeline, turns), name="warm-up", daemon=True).start()
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, **launch_options(settings))
 
 

@@ -1,11 +1,16 @@
 """Pure formatting for the app: a Result's JSON (``Result.to_dict()``) → Russian Markdown and table rows.
 
 Nothing here runs the pipeline or imports gradio; every function takes plain data and returns plain data.
+Every text is rendered as what it is: Markdown widgets get escaped text (a seller's `<b>` or `**` shows
+literally) with commands as code, toasts get escaped HTML, table cells get plain text.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import html
+import re
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from core.listing import NOT_AVAILABLE, STATUS_RU, format_score
 from moderation import LABELS_RU
@@ -30,41 +35,149 @@ DIVERSITY = {
 
 # score key → (label in the scores table, short column header in the comparison table)
 SCORES = {
-    "clip_text_photo_mean": ("ruCLIP: описание ↔ фото, среднее", "CLIP описание↔фото, ср."),
-    "clip_text_photo_max": ("ruCLIP: описание ↔ фото, максимум", "CLIP описание↔фото, макс."),
-    "clip_photo_photo_mean": ("ruCLIP: фото ↔ фото, среднее", "CLIP фото↔фото, ср."),
-    "clip_photo_photo_max": ("ruCLIP: фото ↔ фото, максимум", "CLIP фото↔фото, макс."),
-    "clip_seller_text_photo_mean": ("ruCLIP: текст продавца ↔ фото, среднее", "CLIP продавец↔фото, ср."),
-    "bertscore_f1": ("BERTScore F1", "BERTScore F1"),
-    "coverage": ("Покрытие признаков", "Покрытие признаков"),
-    "confidence": ("Уверенность", "Уверенность"),
+    "clip_text_photo_mean": ("ruCLIP: описание ↔ фото, среднее", "ruCLIP описание↔фото"),
+    "clip_text_photo_max": ("ruCLIP: описание ↔ фото, максимум", "ruCLIP описание↔фото, макс."),
+    "clip_photo_photo_mean": ("ruCLIP: фото ↔ фото, среднее", "ruCLIP фото↔фото"),
+    "clip_photo_photo_max": ("ruCLIP: фото ↔ фото, максимум", "ruCLIP фото↔фото, макс."),
+    "clip_seller_text_photo_mean": ("ruCLIP: текст продавца ↔ фото, среднее", "ruCLIP продавец↔фото"),
+    "bertscore_f1": ("BERTScore F1: описание ↔ ввод продавца", "BERTScore F1"),
+    "coverage": ("Покрытие характеристик", "Покрытие"),
+    "confidence": ("Уверенность модели", "Уверенность"),
 }
 
-MODERATION_HEADERS = ["Проверка", "Что проверено", "Вердикт", "Оценка", "Причина", "Время, с"]
+MODERATION_HEADERS = ["Проверка", "Что проверено", "Итог", "Причина", "Время"]
+MODERATION_WIDTHS = ["25%", "11%", "21%", "30%", "13%"]
 MASKING_HEADERS = ["Токен", "Значение", "Откуда", "В описании"]
-TIMING_HEADERS = ["Этап", "Время, с"]
+TIMING_HEADERS = ["Этап", "Время"]
 SCORE_HEADERS = ["Метрика", "Значение"]
-COMPARE_FIXED_HEADERS = ["Модель", "Статус", "Описание", "Время, с"]
+SCORE_WIDTHS = ["45%", "55%"]
+COMPARE_FIXED_HEADERS = ["Модель", "Статус", "Описание", "Время"]
+
+MISSING_MODEL = "см. «Чего не хватает» выше"
+NAME_CHARS = 100  # at most this much of a name the seller or a request chose is echoed back
+FILE_NAME_CHARS = 24  # a photo's file name in the route line
+_CODE = re.compile(r"`([^`\n]+)`")
+_INLINE_MARKUP = re.compile(r"([\\`*_\[\]~])")  # emphasis, code, links, strike-through
+_BLOCK_START = re.compile(r"^\s*(?:[#+=-]|\d+[.)])")  # a heading, a list or a rule opening the line
 
 
+class CheckpointLike(Protocol):
+    """What the model lists show about a caption checkpoint (captioning.registry.CheckpointInfo has it)."""
+
+    name: str
+    title: str
+    present: bool
+    status_ru: str
+
+
+# -- rendering text as what it is --------------------------------------------------------------
+def short(text: str, limit: int = NAME_CHARS) -> str:
+    """`text` cut to `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def short_file_name(name: str, limit: int = FILE_NAME_CHARS) -> str:
+    """A file name cut in the middle, so its start and extension stay: «07cddef1…90.jpg»."""
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    tail = (dot + extension) if stem and len(extension) <= 5 else ""
+    keep = limit - len(tail) - 1
+    head, end = keep - keep // 3, keep // 3
+    base = name[: -len(tail)] if tail else name
+    return base[:head] + "…" + (base[-end:] if end else "") + tail
+
+
+def _escape_markdown(text: str) -> str:
+    one_line = re.sub(r"\s+", " ", text)
+    return _INLINE_MARKUP.sub(r"\\\1", html.escape(one_line, quote=False))
+
+
+def markdown_text(text: Any) -> str:
+    """Text for a Markdown widget, shown literally: no markup, no HTML, no line breaks; a `command` in
+    backticks stays code (Markdown shows code literally too). Only what could be markup is escaped, so
+    the text stays readable where an API client receives it."""
+    text, parts, last = str(text), [], 0
+    for code in _CODE.finditer(text):
+        parts += [_escape_markdown(text[last : code.start()]), f"`{code.group(1)}`"]
+        last = code.end()
+    escaped = "".join([*parts, _escape_markdown(text[last:])])
+    marker = _BLOCK_START.match(escaped)  # escaped: its last character opens nothing any more
+    return escaped if marker is None else escaped[: marker.end() - 1] + "\\" + escaped[marker.end() - 1 :]
+
+
+def toast_html(text: Any) -> str:
+    """Text for a toast, which Gradio renders as HTML: escaped, a `command` in backticks as code."""
+    return _CODE.sub(r"<code>\1</code>", html.escape(str(text), quote=False))
+
+
+def plain_text(text: Any) -> str:
+    """Text for a table cell or a text box, which show it as it is: a `command` loses its backticks."""
+    return _CODE.sub(r"\1", str(text))
+
+
+def _bullets(items: Sequence[str]) -> str:
+    return "\n".join(f"- {markdown_text(item)}" for item in items)
+
+
+# -- numbers ----------------------------------------------------------------------------------
 def _number(value: Any, digits: int = 3) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return "—" if value is None else str(value)
+        return "—" if value is None else plain_text(value)
     return f"{value:.{digits}f}"
 
 
-def _bullets(items: list[str]) -> str:
-    return "\n".join(f"- {item}" for item in items)
+def duration(seconds: Any) -> str:
+    """A stage's wall time for people: milliseconds under a second, seconds above."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        return "—"
+    if seconds < 0.001:
+        return "< 1 мс"
+    return f"{seconds * 1000:.0f} мс" if seconds < 1 else f"{seconds:.2f} с"
+
+
+def _numbers(numbers: Sequence[int]) -> str:
+    """Photo numbers as runs: [1, 2, 3, 5] → «1–3, 5»."""
+    runs: list[list[int]] = []
+    for number in sorted(set(numbers)):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
+# -- the result ----------------------------------------------------------------------------------
+def toast_message(result: dict[str, Any]) -> str | None:
+    """The toast for a result that is not ok (its title and every reason), as HTML; None when ok."""
+    status = result.get("status", "error")
+    if status == "ok":
+        return None
+    reasons = "; ".join(str(r) for r in result.get("reasons") or [])
+    return toast_html(f"{STATUS_TITLES.get(status, status)}: {reasons}")
+
+
+def missing_models(result: dict[str, Any]) -> list[str]:
+    """Why checks and scores are unavailable, each reason once (a missing model with its download command)."""
+    reasons = [
+        str(check.get("reason_ru"))
+        for check in result.get("moderation") or []
+        if check.get("verdict") == "unavailable" and check.get("reason_ru")
+    ]
+    reasons += [str(r) for r in ((result.get("scores") or {}).get("unavailable") or {}).values()]
+    return list(dict.fromkeys(reasons))
 
 
 def status_markdown(result: dict[str, Any]) -> str:
-    """The headline: ok / rejected / error with every reason and warning spelled out."""
+    """The headline: ok / rejected / error with every reason and warning spelled out (a missing model
+    is not repeated here: `unavailable_markdown` names each one once)."""
     status = result.get("status", "error")
-    parts = [f"### {STATUS_TITLES.get(status, status)}"]
+    parts = [f"### {STATUS_TITLES.get(status, markdown_text(status))}"]
     reasons = [str(r) for r in result.get("reasons") or []]
     if reasons:
         parts.append("**Причины:**\n" + _bullets(reasons))
-    warnings = [str(w) for w in result.get("warnings") or []]
+    missing = set(missing_models(result))
+    warnings = [str(w) for w in result.get("warnings") or [] if str(w) not in missing]
     if warnings:
         parts.append("**Предупреждения:**\n" + _bullets(warnings))
     suggestions = [str(s) for s in result.get("suggestions") or []]
@@ -73,73 +186,89 @@ def status_markdown(result: dict[str, Any]) -> str:
     return "\n\n".join(parts)
 
 
+def unavailable_markdown(result: dict[str, Any]) -> str:
+    """What is unavailable without a downloaded model, and the command that downloads it."""
+    missing = missing_models(result)
+    return "**Чего не хватает:**\n" + _bullets(missing) if missing else ""
+
+
 def route_markdown(result: dict[str, Any]) -> str:
     """Which route and checkpoint served the listing, which photos it saw, and the diversity label."""
-    lines = []
     route = result.get("route") or {}
     if route:
-        lines.append(f"- Маршрут: **{route.get('name_ru') or route.get('name')}**")
+        lines = [f"- Маршрут: **{markdown_text(route.get('name_ru') or route.get('name'))}**"]
+    else:
+        lines = ["- Маршрут не выбран: обработка остановилась раньше, модель описаний не запускалась."]
     checkpoint = result.get("checkpoint") or {}
     used = checkpoint.get("used") or route.get("checkpoint")
     if used:
         requested = checkpoint.get("requested") or route.get("requested")
-        line = f"- Модель: `{used}`"
+        line = f"- Модель: `{short(str(used))}`"
         if requested and requested != used:
-            line += f" (выбрана `{requested}`, но она не может обслужить это объявление)"
+            line += f" (выбрана `{short(str(requested))}`, но она не может обслужить это объявление)"
         lines.append(line)
     photos = result.get("photos") or []
     if photos:
         lines.append("- Фото: " + "; ".join(_photo_line(p) for p in photos))
         if route.get("photos") is not None and route.get("name") != "text":
-            seen = ", ".join(str(i + 1) for i in route["photos"]) or "ни одного"
+            seen = _numbers([i + 1 for i in route["photos"]]) or "ни одного"
             lines.append(f"- Модель видела фото: {seen}")
     diversity = result.get("diversity") or {}
     if diversity:
         label = str(diversity.get("label", ""))
-        line = f"- Разнообразие: **{DIVERSITY.get(label, label)}** (`{label}`)"
+        line = f"- Разнообразие: **{markdown_text(DIVERSITY.get(label, label))}**"
         if isinstance(diversity.get("score"), int | float):
             line += f", оценка {_number(diversity['score'])}"
         reason = diversity.get("reason_ru")
         if reason:
-            line += f" — {reason}"
+            line += f" — {markdown_text(reason)}"
         lines.append(line)
-    return "\n".join(lines) or "Маршрут не выбран: обработка остановилась раньше."
+    return "\n".join(lines)
 
 
 def _photo_line(photo: dict[str, Any]) -> str:
-    text = f"№{photo.get('number', '?')} {photo.get('name', '')}".strip()
+    text = f"{photo.get('number', '?')} — {short_file_name(str(photo.get('name', '')))}"
     hints = photo.get("hints")
     if hints:
-        shown = ", ".join(str(h) for h in hints) if isinstance(hints, list) else str(hints)
-        text += f" ({shown})"
-    return text
+        text += " (" + (", ".join(str(h) for h in hints) if isinstance(hints, list) else str(hints)) + ")"
+    return markdown_text(text)
 
 
-def _subject_cell(check: dict[str, Any]) -> str:
-    """What a check looked at: a photo, the generated description, or the seller's input as a whole."""
-    photo = check.get("photo")
-    if check.get("target") == "description":
+def _subject(checks: list[dict[str, Any]]) -> str:
+    """What a row's checks looked at: photos («фото 1–10»), the generated description, or the seller's
+    input as a whole («—»)."""
+    if checks[0].get("target") == "description":
         return "описание"
-    if photo is None or photo == "":
-        return "—"
-    if isinstance(photo, int):
-        return f"фото {photo}"
-    return str(photo)
+    photos = [c["photo"] for c in checks if isinstance(c.get("photo"), int)]
+    return f"фото {_numbers(photos)}" if photos else "—"
 
 
 def moderation_rows(result: dict[str, Any]) -> list[list[str]]:
-    """One row per moderation check (per photo where a check runs per photo)."""
-    rows = []
-    for check in result.get("moderation") or []:
+    """One row per check, target and verdict: the photos a check passed, or could not check for want of
+    a model, share one row («фото 1–10»); a warning or a refusal keeps its own row per photo. A check runs
+    on all its photos at once, so the row's time is that batch's."""
+    groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    for index, check in enumerate(result.get("moderation") or []):
         verdict = str(check.get("verdict", ""))
+        shared = verdict in ("pass", "unavailable")
+        reason = str(check.get("reason_ru") or "") if shared else str(index)
+        key = (str(check.get("name", "")), str(check.get("target", "")), verdict, reason)
+        groups.setdefault(key, []).append(check)
+    rows = []
+    for (name, _, verdict, _), checks in groups.items():
+        scores = [c["score"] for c in checks if isinstance(c.get("score"), int | float)]
+        seconds = [c["seconds"] for c in checks if isinstance(c.get("seconds"), int | float)]
+        outcome = VERDICTS.get(verdict, verdict)
+        if scores:
+            outcome += (", до " if len(scores) > 1 else ", ") + _number(max(scores), 2)
+        reason = MISSING_MODEL if verdict == "unavailable" else plain_text(checks[0].get("reason_ru") or "")
         rows.append(
             [
-                LABELS_RU.get(str(check.get("name", "")), str(check.get("name", ""))),
-                _subject_cell(check),
-                VERDICTS.get(verdict, verdict),
-                _number(check.get("score"), 2),
-                str(check.get("reason_ru") or ""),
-                _number(check.get("seconds"), 2),
+                LABELS_RU.get(name, name),
+                _subject(checks),
+                outcome,
+                reason,
+                duration(max(seconds)) if seconds else "—",
             ]
         )
     return rows
@@ -151,11 +280,12 @@ def masking_rows(result: dict[str, Any]) -> list[list[str]]:
     values = masking.get("values") or {}
     sources = masking.get("sources") or {}
     restored = set(masking.get("restored") or [])
+    generated = "restored" in masking
     rows = []
     for token, value in values.items():
         source = sources.get(token, "")
         source = "текст продавца" if source == "text" else f"поле «{source}»" if source else "—"
-        fate = "вставлен" if token in restored else "модель не использовала"
+        fate = ("вставлен" if token in restored else "модель не использовала") if generated else "—"
         rows.append([str(token), str(value), source, fate])
     rows.extend(
         [str(token), "—", "придуман моделью", "стёрт: значения нет"]
@@ -166,8 +296,11 @@ def masking_rows(result: dict[str, Any]) -> list[list[str]]:
 
 
 def masking_markdown(result: dict[str, Any]) -> str:
-    """The numbers the model invented and that were removed from its text."""
-    removed = (result.get("masking") or {}).get("removed_numbers") or []
+    """The numbers the model invented and that were removed from its text; nothing when no model ran."""
+    masking = result.get("masking") or {}
+    if "restored" not in masking:  # the run stopped before a caption model wrote anything
+        return ""
+    removed = masking.get("removed_numbers") or []
     if not removed:
         return "Выдуманных моделью чисел не найдено."
     return "Удалены числа, которых нет во вводе продавца: " + ", ".join(f"`{n}`" for n in removed)
@@ -177,9 +310,9 @@ def timing_rows(result: dict[str, Any], stage_names: dict[str, str]) -> list[lis
     """Wall time of each stage (named by `stage_names`), the total last."""
     timings = dict(result.get("timings") or {})
     total = timings.pop("total", None)
-    rows = [[stage_names.get(stage, stage), _number(seconds, 2)] for stage, seconds in timings.items()]
+    rows = [[stage_names.get(stage, stage), duration(seconds)] for stage, seconds in timings.items()]
     if total is not None:
-        rows.append(["Всего", _number(total, 2)])
+        rows.append(["Всего", duration(total)])
     return rows
 
 
@@ -188,9 +321,8 @@ def _coverage_text(coverage: Any) -> str:
         return NOT_AVAILABLE if coverage is None else str(coverage)
     covered = coverage.get("covered") or []
     missing = coverage.get("missing") or []
-    total = len(covered) + len(missing)
     fraction = coverage.get("fraction")
-    text = f"{len(covered)} из {total}"
+    text = f"{len(covered)} из {len(covered) + len(missing)}"
     if isinstance(fraction, int | float):
         text += f" ({fraction:.0%})"
     if missing:
@@ -214,13 +346,7 @@ def score_rows(result: dict[str, Any]) -> list[list[str]]:
     return [[label, score_text(scores, key)] for key, (label, _) in SCORES.items()]
 
 
-def unavailable_markdown(result: dict[str, Any]) -> str:
-    """Why some checks or scores are unavailable and how to get the missing models."""
-    unavailable = (result.get("scores") or {}).get("unavailable") or {}
-    messages = list(dict.fromkeys(str(message) for message in unavailable.values()))
-    return "**Почему недоступно:**\n" + _bullets(messages) if messages else ""
-
-
+# -- comparison -----------------------------------------------------------------------------------
 def compare_headers() -> list[str]:
     """Columns of the side-by-side comparison table."""
     return COMPARE_FIXED_HEADERS + [short for _, short in SCORES.values()]
@@ -228,7 +354,7 @@ def compare_headers() -> list[str]:
 
 def compare_widths() -> list[str]:
     """Column widths of the comparison table (full page width): a wide text column, narrow scores."""
-    return ["12%", "7%", "31%", "6%"] + [f"{44 / len(SCORES):.2f}%"] * len(SCORES)
+    return ["11%", "7%", "30%", "6%"] + [f"{46 / len(SCORES):.2f}%"] * len(SCORES)
 
 
 def compare_rows(entries: list[dict[str, Any]]) -> list[list[str]]:
@@ -240,16 +366,61 @@ def compare_rows(entries: list[dict[str, Any]]) -> list[list[str]]:
         model = f"{name} (текст написала {used})" if used and used != name else name
         status = result.get("status", "error")
         text = result.get("text") or "; ".join(str(r) for r in result.get("reasons") or [])
-        total = (result.get("timings") or {}).get("total")
         scores = result.get("scores") or {}
         rows.append(
-            [model, STATUS_RU.get(status, status), text, _number(total, 2)]
+            [plain_text(model), STATUS_RU.get(status, status), plain_text(text)]
+            + [duration((result.get("timings") or {}).get("total"))]
             + [score_text(scores, key) for key in SCORES]
         )
     return rows
 
 
-def checkpoint_label(name: str, title: str, present: bool) -> str:
-    """A dropdown entry: the model's title and name, marked "не скачан" while its weights are missing."""
-    label = f"{title} ({name})" if title and title != name else name
-    return label if present else f"{label} — не скачан"
+def compare_plan(
+    checkpoints: Sequence[CheckpointLike], chosen: Sequence[str], fallback: str
+) -> tuple[str, bool]:
+    """Before a comparison: which models really run and which fall back to `fallback` (their weights are
+    not downloaded), and whether the chosen ones would write at least two different texts."""
+    by_name = {c.name: c for c in checkpoints}
+    ready = [c for c in checkpoints if c.present]
+    missing = [c for c in checkpoints if not c.present]
+    lines = ["Готовы: " + (", ".join(markdown_text(checkpoint_title(c)) for c in ready) or "ни одной")]
+    if missing:
+        names = ", ".join(markdown_text(checkpoint_title(c)) for c in missing)
+        writer = markdown_text(checkpoint_title(by_name[fallback]) if fallback in by_name else fallback)
+        lines.append(f"Не скачаны, вместо них текст напишет «{writer}»: {names}")
+    writers = {name if name in by_name and by_name[name].present else fallback for name in chosen}
+    runnable = len(writers) >= 2
+    if len(set(chosen)) < 2:
+        lines.append("Отметьте две модели или больше.")
+    elif not runnable:
+        lines.append(
+            "Отмеченные модели не скачаны, и все тексты написал бы один и тот же шаблон — "
+            "сравнивать нечего. Отметьте хотя бы одну готовую модель кроме шаблона или скачайте модель."
+        )
+    return "\n\n".join(lines), runnable and len(set(chosen)) >= 2
+
+
+# -- model lists ----------------------------------------------------------------------------------
+def checkpoint_title(checkpoint: CheckpointLike) -> str:
+    """A checkpoint's short title for lists: its title up to the first «:» or «(», else its name."""
+    title = re.split(r"\s*[:(]", checkpoint.title or "", maxsplit=1)[0].strip()
+    return title or checkpoint.name
+
+
+def checkpoint_choices(checkpoints: Sequence[CheckpointLike]) -> list[tuple[str, str]]:
+    """Dropdown entries (label, name): the short title, the name where two titles coincide, and
+    «не скачан» while the weights are missing."""
+    titles = [checkpoint_title(c) for c in checkpoints]
+    choices = []
+    for checkpoint, title in zip(checkpoints, titles, strict=True):
+        label = title if titles.count(title) == 1 else f"{title} ({checkpoint.name})"
+        choices.append((label if checkpoint.present else f"{label} — не скачан", checkpoint.name))
+    return choices
+
+
+def checkpoint_details(checkpoints: Sequence[CheckpointLike], name: str | None) -> str:
+    """The line under a model dropdown: the chosen model's full title, name and state."""
+    checkpoint = next((c for c in checkpoints if c.name == name), None)
+    if checkpoint is None:
+        return "Модель не выбрана: описание напишет модель по умолчанию."
+    return f"{checkpoint.title or checkpoint.name} · {checkpoint.name} · {checkpoint.status_ru}"

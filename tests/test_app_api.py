@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,9 +17,10 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 import app
+from app_inputs import ATTRIBUTE_HEADERS
 from core.settings import PROJECT_ROOT
 from pipeline import Settings
-from pipeline.runner import STAGES_RU
+from pipeline.runner import STAGES_RU, Pipeline
 from tests.fake_hub import CAPTION_FILES, COMMIT, FakeHub, free_port
 
 
@@ -35,7 +38,7 @@ def photo(folder: Path, name: str, color: tuple[int, int, int]) -> str:
 
 def table(attributes: dict[str, str]) -> dict:
     """The attribute table as the API takes it."""
-    return {"headers": app.ATTRIBUTE_HEADERS, "data": [[k, v] for k, v in attributes.items()]}
+    return {"headers": ATTRIBUTE_HEADERS, "data": [[k, v] for k, v in attributes.items()]}
 
 
 def generate(
@@ -76,11 +79,10 @@ def test_explicit_rejection_returns_its_reason(client: Client) -> None:
     assert result["text"] == ""
 
 
-def test_eleven_images_are_refused(client: Client, tmp_path: Path) -> None:
+def test_eleven_images_are_refused_before_any_is_read(client: Client, tmp_path: Path) -> None:
     files = [photo(tmp_path, f"p{i}.jpg", (10 * i, 80, 120)) for i in range(11)]
-    result = generate(client, files, {"Цена": "100"})
-    assert result["status"] == "rejected"
-    assert any("11" in reason and "10" in reason for reason in result["reasons"]), result["reasons"]
+    with pytest.raises(AppError, match="Загружено 11 фото — допустимо не больше 10"):
+        generate(client, files, {"Цена": "100"})
 
 
 def test_a_photo_over_the_size_limit_is_refused_by_the_server(
@@ -123,6 +125,48 @@ def test_forged_attribute_table_is_refused(client: Client) -> None:
     forged = {"headers": ["Поле", "Значение", "x"], "data": [["Цена", "100", "лишнее"]]}
     with pytest.raises(AppError, match="ровно две ячейки"):
         client.predict([], forged, "", "template", "template", api_name="/generate")
+
+
+@pytest.mark.parametrize(
+    ("forged", "message"),
+    [
+        ("Цена=100", "Таблица характеристик пришла в неверном виде"),
+        ([["Цена", "100"]], "Таблица характеристик пришла в неверном виде"),
+        ({"data": [["Цена", "100"]]}, "нет списка заголовков"),
+        ({"headers": ATTRIBUTE_HEADERS, "data": [[f"Поле {i}", "1"] for i in range(51)]}, "не больше 50"),
+    ],
+)
+def test_a_malformed_table_gets_a_specific_russian_answer(
+    client: Client, forged: object, message: str
+) -> None:
+    """Before: Gradio's own parser failed first, and the client read «The upstream Gradio app has raised
+    an exception…»."""
+    with pytest.raises(AppError, match=message):
+        client.predict([], forged, "", "template", "template", api_name="/generate")
+
+
+def call_error(app_url: str, endpoint: str, data: list) -> str:
+    """The error message of one call through Gradio's REST API (POST, then read the event stream)."""
+    event = httpx.post(f"{app_url}gradio_api/call/{endpoint}", json={"data": data}).json()["event_id"]
+    answer = httpx.get(f"{app_url}gradio_api/call/{endpoint}/{event}", timeout=60).text
+    assert "event: error" in answer, answer
+    return json.loads(answer.split("data:", 1)[1])["error"]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [["/etc/hostname"], [{"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}}], [{"url": "x"}]],
+)
+def test_a_hand_built_file_path_gets_a_specific_russian_answer(app_url: str, files: list) -> None:
+    """Before: an empty (null) error; the file is never opened."""
+    message = call_error(app_url, "generate", [files, table({"Цена": "1"}), "", "template", "template"])
+    assert message.startswith("Фото 1:") and "handle_file" in message
+
+
+def test_a_huge_model_name_is_echoed_short(client: Client) -> None:
+    with pytest.raises(AppError) as refused:
+        generate(client, [], {"Цена": "1"}, single="я" * 1_000_000)
+    assert "я" * 99 + "…" in str(refused.value) and len(str(refused.value)) < 300
 
 
 def test_empty_listing_points_to_the_test_cases(client: Client) -> None:
@@ -210,6 +254,58 @@ def test_download_fetches_the_weights_and_marks_the_model_ready(
         assert message == "Модель «captioner» скачана и готова к работе."
         assert (folder / "model.safetensors").read_bytes() == CAPTION_FILES["model.safetensors"]
         for dropdown in (single, multi, every):  # every model list now shows it as ready
-            assert ["Подпись (captioner)", "captioner"] in dropdown["choices"]
+            assert ["Подпись", "captioner"] in dropdown["choices"]
     finally:
         shutil.rmtree(folder)
+
+
+@pytest.fixture(scope="module")
+def strict_app(app_settings: Settings) -> Iterator[tuple[str, app.Turns]]:
+    """The app with no room in its line (a job running means the next is refused) and uploads kept
+    for one second."""
+    turns = app.Turns(waiting=0)
+    demo = app.build_demo(Pipeline(app_settings), turns, delete_after_s=1)
+    _, url, _ = demo.launch(
+        server_name="127.0.0.1",
+        server_port=free_port(),
+        prevent_thread_lock=True,
+        quiet=True,
+        **app.launch_options(app_settings),
+    )
+    yield url, turns
+    demo.close()
+
+
+def test_a_full_queue_is_refused_in_russian(strict_app: tuple[str, app.Turns]) -> None:
+    """Before: gradio_client raised «Queue is full! Please try again.»."""
+    url, turns = strict_app
+    client = Client(url, verbose=False)
+    with turns.turn(), pytest.raises(AppError, match="Очередь заполнена"):  # a job is running
+        generate(client, [], {"Цена": "1"})
+    assert generate(client, [], {"Цена": "1"})["status"] == "ok"  # its turn is over: the next one runs
+
+
+def upload(url: str, path: str) -> Path:
+    """Upload a file as the page does; where the app keeps it."""
+    with open(path, "rb") as handle:
+        return Path(httpx.post(f"{url}gradio_api/upload", files={"files": handle}).json()[0])
+
+
+def test_uploads_are_deleted_after_their_time(strict_app: tuple[str, app.Turns], tmp_path: Path) -> None:
+    kept = upload(strict_app[0], photo(tmp_path, "old.jpg", (1, 2, 3)))
+    assert kept.is_file()
+    deadline = time.monotonic() + 30
+    while kept.exists() and time.monotonic() < deadline:  # Gradio's cleaner runs every second
+        time.sleep(0.2)
+    assert not kept.exists()
+
+
+def test_uploads_are_deleted_when_the_app_stops(app_settings: Settings, tmp_path: Path) -> None:
+    demo = app.build_demo(Pipeline(app_settings))
+    _, url, _ = demo.launch(
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
+    )
+    kept = upload(url, photo(tmp_path, "kept.jpg", (4, 5, 6)))
+    assert kept.is_file()
+    demo.close()
+    assert not kept.exists()
