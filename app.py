@@ -423,7 +423,7 @@ def build_demo(
                             app_view.MASKING_HEADERS, "Токены", ["18%", "27%", "30%", "25%"],
                             elem_id="masking", elem_classes=["wide-table"],
                         )  # fmt: skip
-                        removed = _markdown()
+                        removed = _markdown(elem_id="removed")
                     with gr.Accordion("Время по этапам", open=True):
                         timings = _table(app_view.TIMING_HEADERS, "Этапы", ["65%", "35%"], elem_id="timings")
                     with gr.Accordion("Результат в JSON", open=False):

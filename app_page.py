@@ -5,8 +5,8 @@ Gradio translates its strings by the browser's language and has no setting to fi
 its strings are English in every language. So the page (1) adds the Russian strings Gradio's `ru`
 dictionary lacks (`TRANSLATIONS`, through `gr.I18n`), (2) switches Gradio's language to Russian once
 the page has loaded, whatever the browser's language, and (3) replaces Gradio's hard-coded English
-labels, tooltips and toast titles (`HARD_CODED`) as they appear. The seller's own text (text boxes,
-table cells, Markdown) is never touched.
+labels, tooltips, sizes and toast titles (`HARD_CODED`, `HARD_CODED_PATTERNS`) as they appear. The
+seller's own text (text boxes, table cells, Markdown, file names) is never touched.
 """
 
 from __future__ import annotations
@@ -79,6 +79,10 @@ HARD_CODED: dict[str, str] = {
 # The same for strings with numbers in them: (JavaScript regular expression, replacement).
 HARD_CODED_PATTERNS: list[tuple[str, str]] = [
     (r"^Thumbnail (\d+) of (\d+)$", "Фото $1 из $2"),
+    (r"^([\d.]+)\sB$", "$1 Б"),
+    (r"^([\d.]+)\sKB$", "$1 КБ"),
+    (r"^([\d.]+)\sMB$", "$1 МБ"),
+    (r"^([\d.]+)\sGB$", "$1 ГБ"),
 ]
 
 _SCRIPT = """
@@ -92,7 +96,9 @@ _SCRIPT = """
     return found ? key.replace(found[0], found[1]) : null;
   };
   const ATTRIBUTES = ["title", "aria-label", "placeholder"];
-  const SELLERS_TEXT = "textarea, input, td, .prose, .md, pre, code";
+  // the seller's own text and file names, where an "Error" must stay "Error"
+  const SELLERS_NAMES = ".filename, .caption-label, .caption";
+  const SELLERS_TEXT = `textarea, input, [role=grid], .prose, .md, pre, code, ${SELLERS_NAMES}`;
   const text = (node) => {
     const key = node.nodeValue.trim();
     const translated = key && russian(key);
@@ -101,6 +107,7 @@ _SCRIPT = """
     }
   };
   const attributes = (element) => {
+    if (element.closest(SELLERS_NAMES)) return;
     for (const name of ATTRIBUTES) {
       const key = element.getAttribute(name)?.trim();
       const translated = key && russian(key);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,11 +74,14 @@ def app_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def app_url(app_settings: Settings) -> Iterator[str]:
-    """The app, launched in a background thread on a free local port."""
+    """The app, launched in a background thread on a free local port and warmed up as `python app.py` is
+    (in the background: the first requests wait for it)."""
     import app
     from pipeline.runner import Pipeline
 
-    demo = app.build_demo(Pipeline(app_settings))
+    pipeline, turns = Pipeline(app_settings), app.Turns()
+    demo = app.build_demo(pipeline, turns)
+    threading.Thread(target=app.warm_up, args=(pipeline, turns), daemon=True).start()
     _, url, _ = demo.launch(
         server_name="127.0.0.1",
         server_port=free_port(),
