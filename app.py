@@ -12,7 +12,9 @@ widgets (`app_inputs`, `app_view`), and `app_page` makes Gradio's own strings Ru
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -269,9 +271,19 @@ def cleared() -> tuple[Any, ...]:
 
 
 def warm_up(pipeline: Pipeline, turns: Turns) -> None:
-    """Load what the first request needs, holding the turn: a request made meanwhile waits for it."""
+    """Load what the first request needs, holding the turn: a request made meanwhile waits for it.
+
+    That is the pipeline's models and, for Gradio's part, matplotlib: Gradio imports it and reads its
+    backend around every event, and the first time costs more than a whole warm request.
+    """
     with turns.turn():
-        seconds = pipeline.warm_up()
+        started = time.perf_counter()
+        pipeline.warm_up()
+        with contextlib.suppress(ImportError):
+            import matplotlib
+
+            matplotlib.get_backend()
+        seconds = time.perf_counter() - started
     print(f"Модели загружены за {seconds:.1f} с: приложение готово к работе.", flush=True)
 
 
