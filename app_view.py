@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from core.listing import NOT_AVAILABLE, STATUS_RU, format_score
 from moderation import LABELS_RU
+from validation import EMPTY_LISTING_MESSAGE
 
 STATUS_TITLES = {
     "ok": "Описание готово",
@@ -54,6 +55,11 @@ SCORE_WIDTHS = ["45%", "55%"]
 COMPARE_FIXED_HEADERS = ["Модель", "Статус", "Описание", "Время"]
 
 MISSING_MODEL = "см. «Чего не хватает» выше"
+# A reason as the page says it, where the pipeline's wording is for every front (the CLI too).
+WEB_REASONS = {
+    EMPTY_LISTING_MESSAGE: "Объявление пустое: загрузите хотя бы одно фото, заполните характеристики "
+    "(например, «Цена» и «Размер») или текст — или выберите готовый пример в «Тестовых примерах» выше.",
+}
 NAME_CHARS = 100  # at most this much of a name the seller or a request chose is echoed back
 FILE_NAME_CHARS = 24  # a photo's file name in the route line
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -148,13 +154,17 @@ def _numbers(numbers: Sequence[int]) -> str:
 
 
 # -- the result ----------------------------------------------------------------------------------
+def reasons(result: dict[str, Any]) -> list[str]:
+    """Why a result is not ok, as the page says it."""
+    return [WEB_REASONS.get(str(r), str(r)) for r in result.get("reasons") or []]
+
+
 def toast_message(result: dict[str, Any]) -> str | None:
     """The toast for a result that is not ok (its title and every reason), as HTML; None when ok."""
     status = result.get("status", "error")
     if status == "ok":
         return None
-    reasons = "; ".join(str(r) for r in result.get("reasons") or [])
-    return toast_html(f"{STATUS_TITLES.get(status, status)}: {reasons}")
+    return toast_html(f"{STATUS_TITLES.get(status, status)}: {'; '.join(reasons(result))}")
 
 
 def missing_models(result: dict[str, Any]) -> list[str]:
@@ -173,9 +183,8 @@ def status_markdown(result: dict[str, Any]) -> str:
     is not repeated here: `unavailable_markdown` names each one once)."""
     status = result.get("status", "error")
     parts = [f"### {STATUS_TITLES.get(status, markdown_text(status))}"]
-    reasons = [str(r) for r in result.get("reasons") or []]
-    if reasons:
-        parts.append("**Причины:**\n" + _bullets(reasons))
+    if result.get("reasons"):
+        parts.append("**Причины:**\n" + _bullets(reasons(result)))
     missing = set(missing_models(result))
     warnings = [str(w) for w in result.get("warnings") or [] if str(w) not in missing]
     if warnings:

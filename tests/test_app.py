@@ -263,6 +263,13 @@ def test_text_is_rendered_as_what_it_is(
         assert app_view.plain_text(text) == plain
 
 
+def test_an_empty_listing_sends_a_web_user_to_the_test_cases_not_the_command_line() -> None:
+    result = Pipeline(Settings()).run(Listing()).to_dict()
+    for shown in (app_view.status_markdown(result), app_view.toast_message(result)):
+        assert shown is not None
+        assert "«Тестовых примерах»" in shown and "python -m" not in shown
+
+
 def test_short_names_keep_their_start_and_extension() -> None:
     name = "07cddef1-1fc8-47e4-a28a-613e60912590.jpg"
     shown = app_view.short_file_name(name)
