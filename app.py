@@ -252,6 +252,7 @@ def show_result(result: dict[str, Any], stage_names: dict[str, str]) -> tuple[An
     return (
         app_view.status_markdown(result),
         result.get("text", ""),
+        app_view.suggestions_markdown(result),
         app_view.route_markdown(result),
         app_view.unavailable_markdown(result),
         app_view.moderation_rows(result),
@@ -266,7 +267,7 @@ def cleared() -> tuple[Any, ...]:
     """What «Очистить» leaves: no case, no photos, the empty table and text, no result, no comparison
     (in the order of the clear button's outputs)."""
     inputs = (None, None, default_rows(), "", "")
-    result = ("", "", "", "", [], [], "", [], [], None)
+    result = ("", "", "", "", "", [], [], "", [], [], None)
     return (*inputs, *result, [], None, gr.update(visible=False))
 
 
@@ -414,6 +415,7 @@ def build_demo(
                     description = gr.Textbox(
                         label="Описание", lines=8, interactive=False, buttons=["copy"], elem_id="description"
                     )
+                    suggestions = _markdown(elem_id="suggestions")
                     route = _markdown(elem_id="route")
                     missing = _markdown(elem_id="missing-models")
                     with gr.Accordion("Модерация", open=True):
@@ -468,7 +470,8 @@ def build_demo(
             with gr.Accordion("Результаты в JSON", open=False):
                 comparison_json = gr.JSON(label="Результаты (JSON)")
 
-        result_widgets = [status, description, route, missing, moderation, masking, removed, scores, timings]
+        result_widgets = [status, description, suggestions, route, missing, moderation, masking, removed]
+        result_widgets += [scores, timings]
         listing_inputs = [photos, table, text]
         demo.checks.add(photos, app_inputs.check_photos(limits))
         demo.checks.add(table, app_inputs.check_table(limits))

@@ -189,10 +189,13 @@ def status_markdown(result: dict[str, Any]) -> str:
     warnings = [str(w) for w in result.get("warnings") or [] if str(w) not in missing]
     if warnings:
         parts.append("**Предупреждения:**\n" + _bullets(warnings))
-    suggestions = [str(s) for s in result.get("suggestions") or []]
-    if suggestions:
-        parts.append("**Советы продавцу:**\n" + _bullets(suggestions))
     return "\n\n".join(parts)
+
+
+def suggestions_markdown(result: dict[str, Any]) -> str:
+    """Advice the seller may take or leave, shown right under the text («По фото похоже на …»)."""
+    suggestions = [str(s) for s in result.get("suggestions") or []]
+    return "**Советы продавцу:**\n" + _bullets(suggestions) if suggestions else ""
 
 
 def unavailable_markdown(result: dict[str, Any]) -> str:

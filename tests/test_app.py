@@ -199,14 +199,14 @@ def text_only_result(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_result_view_of_a_real_run(text_only_result: dict) -> None:
     assert text_only_result["status"] == "ok"
-    status, text, route, missing, moderation, masking, removed, scores, timings = app.show_result(
-        text_only_result, {"generate": "Генерация описания"}
-    )
+    shown = app.show_result(text_only_result, {"generate": "Генерация описания"})
+    status, text, suggestions, route, missing, moderation, masking, removed, scores, timings = shown
     assert status.startswith("### Описание готово")
     assert "недоступно" not in status  # each missing model is said once, below, with its command
     assert "`python -m pipeline download rubert-tiny-toxicity`" in missing
     assert missing.count("download rubert-tiny-toxicity`") == 1
     assert "350" in text
+    assert suggestions == ""
     assert "только текст" in route
     assert ["<PRICE>", "350", "поле «Цена»", "вставлен"] in masking
     assert removed == "Выдуманных моделью чисел не найдено."
@@ -219,6 +219,15 @@ def test_result_view_of_a_real_run(text_only_result: dict) -> None:
     assert ["Генерация описания", app_view.duration(generate)] in timings
     assert all(row[2] for row in moderation)
     assert not any("`" in cell for row in moderation for cell in row)  # table cells are plain text
+
+
+def test_suggestions_are_shown_under_the_text_apart_from_warnings() -> None:
+    result = {"status": "ok", "warnings": ["Не указано, что продаётся"]}
+    result["suggestions"] = ["По фото похоже на синий"]
+    assert "- Не указано, что продаётся" in app_view.status_markdown(result)
+    assert "синий" not in app_view.status_markdown(result)
+    assert app_view.suggestions_markdown(result) == "**Советы продавцу:**\n- По фото похоже на синий"
+    assert app_view.suggestions_markdown({"status": "ok"}) == ""
 
 
 def test_rejection_view_lists_every_reason_and_says_no_route_was_chosen() -> None:
@@ -383,4 +392,4 @@ def test_clearing_resets_every_result_widget() -> None:
     inputs, result = cleared[:5], cleared[5:-3]
     assert inputs == (None, None, app_inputs.default_rows(), "", "")
     assert all(value in ("", [], None) for value in result)
-    assert len(result) == 10  # the nine result widgets and the result's JSON
+    assert len(result) == 11  # the ten result widgets and the result's JSON

@@ -41,7 +41,7 @@ ENGLISH = [
 ]  # fmt: skip
 SECOND_TEMPLATE = "template-short"
 expect.set_options(timeout=WAIT_MS)  # a shared 2-core box can be slow; a real failure still fails
-SCREENSHOT_CASE = "1_2_several_photos_one_item"
+SCREENSHOT_CASE = "2_1_heavy_masking"  # many numbers kept as given, and a suggestion for the seller
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +251,7 @@ def test_clear_resets_the_form_and_the_result(page: Page, app_settings: Settings
     expect(page.locator("#description textarea")).to_have_value("")
     expect(page.locator("#seller-text textarea")).to_have_value("")
     expect(page.locator("#gallery img")).to_have_count(0)
-    for result in ("#status", "#route", "#missing-models", "#removed"):
+    for result in ("#status", "#suggestions", "#route", "#missing-models", "#removed"):
         expect(page.locator(result)).to_have_text("")
     for table in ("#moderation", "#scores", "#timings", "#masking"):
         expect(page.locator(f"{table} [role='gridcell']")).to_have_count(0)
@@ -290,6 +290,7 @@ def test_readme_screenshot(
         page.locator("#generate-button").click()
         description(page)
         expect(page.locator("#status")).to_contain_text("Описание готово")
+        expect(page.locator("#suggestions")).to_contain_text("Советы продавцу: По фото похоже на")
         form = page.locator("#clear-button").bounding_box()
         result = page.locator("#generate-button").bounding_box()
         assert form is not None and result is not None
