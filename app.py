@@ -27,6 +27,7 @@ import app_page
 import app_view
 from app_inputs import ATTRIBUTE_HEADERS, default_rows, listing_from_inputs, refusal
 from core.settings import Settings
+from core.text import shorten
 from pipeline.arguments import RussianParser
 from pipeline.cases import Case, list_cases
 
@@ -180,21 +181,39 @@ class Actions:
 
     def choose_checkpoint(self, name: str | None) -> tuple[Any, Any, Any, str]:
         """A model chosen in a dropdown: its details below it, and the download offer when its weights
-        are missing."""
+        are missing or broken (and it has a source to download from)."""
         details = gr.update(info=self.details(name))
-        missing = next((c for c in self.pipeline.checkpoints() if c.name == name and not c.present), None)
-        if missing is None:
+        chosen = next((c for c in self.pipeline.checkpoints() if c.name == name), None)
+        if chosen is None or (chosen.present and not chosen.problem) or not chosen.source:
             return details, gr.update(value="", visible=False), gr.update(visible=False), ""
-        note = (
-            f"Модель **{app_view.markdown_text(missing.title or missing.name)}** "
-            f"(`{app_view.short(missing.name)}`) не скачана: пока её нет, описание напишет встроенный "
-            "шаблон. Скачать веса сейчас?"
-        )
+        title = f"Модель **{app_view.markdown_text(chosen.title or chosen.name)}** (`{shorten(chosen.name)}`)"
+        if not chosen.present:
+            note = f"{title} не скачана: пока её нет, описание напишет шаблон. Скачать веса сейчас?"
+        else:
+            problem = app_view.markdown_text(chosen.problem or "")
+            note = f"{title} повреждена ({problem}): описания с ней не будет. Скачать веса заново?"
         return (
             details,
             gr.update(value=note, visible=True),
-            gr.update(value=f"Скачать «{app_view.short(missing.name, 40)}»", visible=True),
-            missing.name,
+            gr.update(value=f"Скачать «{shorten(chosen.name, 40)}»", visible=True),
+            chosen.name,
+        )
+
+    def folders(self) -> str:
+        """Which folders under the checkpoints folder are not models, and why."""
+        return app_view.folders_markdown(self.pipeline.registry.folders())
+
+    def model_lists(self) -> tuple[Any, ...]:
+        """Every model list as the checkpoints folder is now (a page load rescans it): both dropdowns,
+        the compare choices, the folders that are not models, and the compare plan."""
+        folders = self.folders()
+        return (
+            gr.update(choices=self.checkpoint_choices("single")),
+            gr.update(choices=self.checkpoint_choices("multi")),
+            gr.update(choices=self.checkpoint_choices(None)),
+            folders,
+            folders,
+            self.compare_plan([])[0],
         )
 
     def download_checkpoint(
@@ -211,7 +230,7 @@ class Actions:
         known = [c.name for c in self.pipeline.checkpoints()]
         if name not in known:
             raise refusal(
-                f"Неизвестная модель «{app_view.short(str(name))}». Доступные модели: {', '.join(known)}."
+                f"Неизвестная модель «{shorten(name)}». Доступные модели: {', '.join(known)}."
             )
         report = progress_reporter(progress)
         try:
@@ -407,6 +426,7 @@ def build_demo(
                             allow_custom_value=True,
                             elem_id="multi-checkpoint",
                         )
+                    folders = _markdown(value=actions.folders(), elem_id="model-folders")
                     offer = _markdown(visible=False, elem_id="download-offer")
                     download_button = gr.Button(visible=False, variant="secondary")
                     pending = gr.Textbox(visible=False, label="Модель для загрузки")
@@ -449,6 +469,7 @@ def build_demo(
                         elem_id="compare-checkpoints",
                     )
                     plan = _markdown(value=actions.compare_plan([])[0], elem_id="compare-plan")
+                    compare_folders = _markdown(value=actions.folders())
                     run_compare = gr.Button(  # off until two models that write different texts are chosen
                         "Сравнить", variant="primary", interactive=False, elem_id="compare-button"
                     )
@@ -480,6 +501,9 @@ def build_demo(
             demo.checks.add(name_input, app_inputs.check_name)
         demo.checks.add(chosen, app_inputs.check_names)
 
+        demo.load(
+            actions.model_lists, None, [single, multi, chosen, folders, compare_folders, plan], **private
+        )
         photos.change(actions.show_photos, photos, gallery, **private)
         case_picker.change(actions.pick_case, case_picker, [photos, table, text, case_note], **private)
         add_row.click(actions.add_row, table, table, **private)

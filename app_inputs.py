@@ -17,6 +17,7 @@ from gradio.utils import get_upload_folder, is_in_or_equal
 import app_view
 from core.listing import Listing
 from core.settings import Limits
+from core.text import shorten
 
 COMMON_FIELDS = ("Вид одежды", "Предмет одежды", "Состояние", "Вид объявления", "Размер", "Цена")
 ATTRIBUTE_HEADERS = ["Поле", "Значение"]
@@ -43,7 +44,7 @@ def _cell(value: Any, row: int) -> str:
         return value.strip()
     if isinstance(value, int | float) and not isinstance(value, bool):  # a number sent through the API
         return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-    shown = app_view.short(repr(value))
+    shown = shorten(repr(value))
     raise refusal(f"Строка {row} таблицы характеристик: ячейка должна быть текстом, получено {shown}.")
 
 
@@ -67,10 +68,10 @@ def attributes_from_table(rows: Any) -> dict[str, str]:
         if not value:
             continue
         if not key:
-            shown = app_view.short(value)
+            shown = shorten(value)
             raise refusal(f"Строка {number} таблицы характеристик: у значения «{shown}» нет названия поля.")
         if key in attributes:
-            raise refusal(f"Поле «{app_view.short(key)}» указано в таблице дважды (строка {number}).")
+            raise refusal(f"Поле «{shorten(key)}» указано в таблице дважды (строка {number}).")
         attributes[key] = value
     return attributes
 
@@ -126,19 +127,19 @@ def check_photos(limits: Limits) -> Check:
         for number, item in enumerate(payload, start=1):
             path = item.get("path") if isinstance(item, dict) else None
             if not isinstance(path, str) or not path:
-                shown = app_view.short(repr(item))
+                shown = shorten(repr(item))
                 raise refusal(
                     f"Фото {number}: вместо загруженного файла пришло {shown}. Загрузите файл через "
                     "приложение (в gradio_client — handle_file(путь))."
                 )
             if not is_in_or_equal(path, get_upload_folder()):
                 raise refusal(
-                    f"Фото {number}: файл «{app_view.short(path)}» не загружен в приложение, а чужие пути "
+                    f"Фото {number}: файл «{shorten(path)}» не загружен в приложение, а чужие пути "
                     "не открываются. Загрузите файл (в gradio_client — handle_file(путь))."
                 )
             if Path(path).suffix.lower() not in limits.allowed_extensions:
                 raise refusal(
-                    f"Фото {number} («{app_view.short(Path(path).name)}»): допустимы только {allowed}."
+                    f"Фото {number} («{shorten(Path(path).name)}»): допустимы только {allowed}."
                 )
 
     return check
@@ -155,10 +156,10 @@ def check_name(payload: Any) -> None:
     if payload is None:
         return
     if not isinstance(payload, str):
-        raise refusal(f"Имя модели должно быть строкой, получено {app_view.short(repr(payload))}.")
+        raise refusal(f"Имя модели должно быть строкой, получено {shorten(repr(payload))}.")
     if len(payload) > MAX_NAME_CHARS:
         raise refusal(
-            f"Неизвестная модель «{app_view.short(payload)}»: имя длиннее {MAX_NAME_CHARS} символов."
+            f"Неизвестная модель «{shorten(payload)}»: имя длиннее {MAX_NAME_CHARS} символов."
         )
 
 

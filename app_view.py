@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from core.listing import NOT_AVAILABLE, STATUS_RU, format_score
+from core.text import shorten
 from moderation import LABELS_RU
 from validation import EMPTY_LISTING_MESSAGE
 
@@ -60,7 +61,6 @@ WEB_REASONS = {
     EMPTY_LISTING_MESSAGE: "Объявление пустое: загрузите хотя бы одно фото, заполните характеристики "
     "(например, «Цена» и «Размер») или текст — или выберите готовый пример в «Тестовых примерах» выше.",
 }
-NAME_CHARS = 100  # at most this much of a name the seller or a request chose is echoed back
 FILE_NAME_CHARS = 24  # a photo's file name in the route line
 _CODE = re.compile(r"`([^`\n]+)`")
 _INLINE_MARKUP = re.compile(r"([\\`*_\[\]~])")  # emphasis, code, links, strike-through
@@ -72,16 +72,21 @@ class CheckpointLike(Protocol):
 
     name: str
     title: str
-    present: bool
+    present: bool  # its weights are there (or it needs none)
+    problem: str | None  # why its weights can't load, when they are there
+    state: str  # «готов», «не скачан» or «повреждён»
+    status_ru: str  # the state, with the reason when the folder is broken
+
+
+class FolderLike(Protocol):
+    """A folder under the checkpoints folder as the registry saw it (captioning.registry.FolderState)."""
+
+    shown_name: str
     status_ru: str
+    info: Any  # the checkpoint, when the folder is one
 
 
 # -- rendering text as what it is --------------------------------------------------------------
-def short(text: str, limit: int = NAME_CHARS) -> str:
-    """`text` cut to `limit` characters, an ellipsis marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def short_file_name(name: str, limit: int = FILE_NAME_CHARS) -> str:
     """A file name cut in the middle, so its start and extension stay: «07cddef1…90.jpg»."""
     if len(name) <= limit:
@@ -215,9 +220,9 @@ def route_markdown(result: dict[str, Any]) -> str:
     used = checkpoint.get("used") or route.get("checkpoint")
     if used:
         requested = checkpoint.get("requested") or route.get("requested")
-        line = f"- Модель: `{short(str(used))}`"
+        line = f"- Модель: `{shorten(used)}`"
         if requested and requested != used:
-            line += f" (выбрана `{short(str(requested))}`, но она не может обслужить это объявление)"
+            line += f" (выбрана `{shorten(requested)}`, но она не может обслужить это объявление)"
         lines.append(line)
     photos = result.get("photos") or []
     if photos:
@@ -390,23 +395,29 @@ def compare_rows(entries: list[dict[str, Any]]) -> list[list[str]]:
 def compare_plan(
     checkpoints: Sequence[CheckpointLike], chosen: Sequence[str], fallback: str
 ) -> tuple[str, bool]:
-    """Before a comparison: which models really run and which fall back to `fallback` (their weights are
-    not downloaded), and whether the chosen ones would write at least two different texts."""
+    """Before a comparison: which models really run, which fall back to `fallback` (their weights are
+    not downloaded) and which are broken, and whether the chosen ones would write at least two different
+    texts."""
     by_name = {c.name: c for c in checkpoints}
-    ready = [c for c in checkpoints if c.present]
-    missing = [c for c in checkpoints if not c.present]
-    lines = ["Готовы: " + (", ".join(markdown_text(checkpoint_title(c)) for c in ready) or "ни одной")]
+    missing = {c.name for c in checkpoints if not c.present}
+    broken = {c.name for c in checkpoints if c.present and c.problem}
+
+    def titles(names: set[str]) -> str:
+        return ", ".join(markdown_text(checkpoint_title(c)) for c in checkpoints if c.name in names)
+
+    lines = ["Готовы: " + (titles(set(by_name) - missing - broken) or "ни одной")]
     if missing:
-        names = ", ".join(markdown_text(checkpoint_title(c)) for c in missing)
         writer = markdown_text(checkpoint_title(by_name[fallback]) if fallback in by_name else fallback)
-        lines.append(f"Не скачаны, вместо них текст напишет «{writer}»: {names}")
-    writers = {name if name in by_name and by_name[name].present else fallback for name in chosen}
+        lines.append(f"Не скачаны, вместо них текст напишет «{writer}»: {titles(missing)}")
+    if broken:
+        lines.append(f"Повреждены, текста от них не будет: {titles(broken)}")
+    writers = {fallback if name in missing else name for name in chosen if name not in broken}
     runnable = len(writers) >= 2
     if len(set(chosen)) < 2:
         lines.append("Отметьте две модели или больше.")
     elif not runnable:
         lines.append(
-            "Отмеченные модели не скачаны, и все тексты написал бы один и тот же шаблон — "
+            "Отмеченные модели не скачаны или повреждены, и все тексты написал бы один и тот же шаблон — "
             "сравнивать нечего. Отметьте хотя бы одну готовую модель кроме шаблона или скачайте модель."
         )
     return "\n\n".join(lines), runnable and len(set(chosen)) >= 2
@@ -420,14 +431,22 @@ def checkpoint_title(checkpoint: CheckpointLike) -> str:
 
 
 def checkpoint_choices(checkpoints: Sequence[CheckpointLike]) -> list[tuple[str, str]]:
-    """Dropdown entries (label, name): the short title, the name where two titles coincide, and
-    «не скачан» while the weights are missing."""
+    """Dropdown entries (label, name): the short title, the name where two titles coincide, and the
+    state unless the model is ready («— не скачан», «— повреждён»; the reason is in the details)."""
     titles = [checkpoint_title(c) for c in checkpoints]
     choices = []
     for checkpoint, title in zip(checkpoints, titles, strict=True):
         label = title if titles.count(title) == 1 else f"{title} ({checkpoint.name})"
-        choices.append((label if checkpoint.present else f"{label} — не скачан", checkpoint.name))
+        ready = checkpoint.present and not checkpoint.problem
+        choices.append((label if ready else f"{label} — {checkpoint.state}", checkpoint.name))
     return choices
+
+
+def folders_markdown(folders: Sequence[FolderLike]) -> str:
+    """The folders under the checkpoints folder that are not models (a broken manifest, a name against
+    the rule), each with why; nothing when there are none."""
+    broken = [f"«{f.shown_name}» — {f.status_ru}" for f in folders if f.info is None]
+    return "**Папки в checkpoints/, которые не стали моделями:**\n" + _bullets(broken) if broken else ""
 
 
 def checkpoint_details(checkpoints: Sequence[CheckpointLike], name: str | None) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -17,8 +16,10 @@ import app
 import app_inputs
 import app_page
 import app_view
+from captioning.registry import Registry
 from core.settings import PROJECT_ROOT, Limits
 from pipeline import Listing, Pipeline, Settings
+from tests.checkpoint_folders import TEMPLATE, VIT, write_manifest, write_model_files
 
 
 def test_import_app_builds_nothing_and_loads_no_model() -> None:
@@ -285,7 +286,6 @@ def test_short_names_keep_their_start_and_extension() -> None:
     assert len(shown) <= app_view.FILE_NAME_CHARS
     assert shown.startswith("07cddef1") and shown.endswith(".jpg") and "…" in shown
     assert app_view.short_file_name("cup.jpg") == "cup.jpg"
-    assert app_view.short("я" * 500) == "я" * 99 + "…"
 
 
 def test_durations_are_milliseconds_under_a_second() -> None:
@@ -319,39 +319,54 @@ def test_moderation_rows_give_an_unavailable_model_one_line_not_one_per_photo() 
     assert app_view.unavailable_markdown(result).count("python -m pipeline download ruclip") == 1
 
 
-@dataclass
-class Checkpoint:
-    name: str
-    title: str
-    present: bool
-
-    @property
-    def status_ru(self) -> str:
-        return "готов" if self.present else "не скачан"
-
-
-TEMPLATE = Checkpoint("template", "Шаблон (встроенный, без загрузки моделей)", True)
-VIT = Checkpoint("vit-rugpt2", "ViT + ruGPT-2: подпись к одному фото", False)
+@pytest.fixture
+def registry(tmp_path: Path) -> Registry:
+    """Real checkpoint folders: the template, a model not downloaded, one with garbage weights, one with
+    a broken manifest and one whose name breaks the rule."""
+    root = tmp_path / "checkpoints"
+    write_manifest(root, "template", {**TEMPLATE, "title": "Шаблон (встроенный, без загрузки моделей)"})
+    write_manifest(root, "vit-rugpt2", {**VIT, "title": "ViT + ruGPT-2: подпись к одному фото"})
+    write_model_files(write_manifest(root, "broken", {**VIT, "title": "Сломанная"}), weights=b"garbage")
+    write_manifest(root, "bad-manifest", "{not json")
+    write_manifest(root, "my model", TEMPLATE)
+    return Registry(Settings(checkpoints_dir=root))
 
 
-def test_model_lists_show_short_titles_with_the_details_below() -> None:
-    assert app_view.checkpoint_choices([TEMPLATE, VIT]) == [
-        ("Шаблон", "template"), ("ViT + ruGPT-2 — не скачан", "vit-rugpt2"),
-    ]  # fmt: skip
-    twin = Checkpoint("my-template", "Шаблон: мой", True)
-    assert app_view.checkpoint_choices([TEMPLATE, twin])[1] == ("Шаблон (my-template)", "my-template")
-    details = app_view.checkpoint_details([TEMPLATE, VIT], "vit-rugpt2")
+def test_model_lists_show_short_titles_states_and_the_details_below(registry: Registry) -> None:
+    checkpoints = registry.list_checkpoints()
+    assert app_view.checkpoint_choices(checkpoints) == [
+        ("Шаблон", "template"),
+        ("Сломанная — повреждён", "broken"),
+        ("ViT + ruGPT-2 — не скачан", "vit-rugpt2"),
+    ]
+    details = app_view.checkpoint_details(checkpoints, "vit-rugpt2")
     assert details == "ViT + ruGPT-2: подпись к одному фото · vit-rugpt2 · не скачан"
+    assert app_view.checkpoint_details(checkpoints, "broken").startswith("Сломанная · broken · повреждён: ")
+    write_manifest(registry.settings.checkpoints_dir, "my-template", {**TEMPLATE, "title": "Шаблон: мой"})
+    choices = app_view.checkpoint_choices(registry.list_checkpoints())
+    assert ("Шаблон (my-template)", "my-template") in choices  # two «Шаблон»s: the name tells them apart
 
 
-def test_compare_plan_says_what_falls_back_and_refuses_identical_fallbacks() -> None:
-    note, runnable = app_view.compare_plan([TEMPLATE, VIT], ["template", "vit-rugpt2"], "template")
+def test_every_folder_that_is_not_a_model_is_named_with_why(registry: Registry) -> None:
+    folders = app_view.folders_markdown(registry.folders())
+    assert "«bad-manifest» — повреждён: checkpoint.json" in folders
+    assert "«my model» — повреждён: имя папки не подходит" in folders
+    assert "broken" not in folders  # a broken model is in the model lists, with its reason
+    assert app_view.folders_markdown([f for f in registry.folders() if f.info is not None]) == ""
+
+
+def test_compare_plan_says_what_falls_back_and_refuses_identical_fallbacks(registry: Registry) -> None:
+    checkpoints = registry.list_checkpoints()
+    note, runnable = app_view.compare_plan(checkpoints, ["template", "vit-rugpt2"], "template")
     assert not runnable
     assert "Готовы: Шаблон" in note and "вместо них текст напишет «Шаблон»: ViT + ruGPT-2" in note
+    assert "Повреждены, текста от них не будет: Сломанная" in note
     assert "сравнивать нечего" in note
-    ready = Checkpoint("prefix", "Префиксная модель", True)
-    assert app_view.compare_plan([TEMPLATE, VIT, ready], ["template", "prefix"], "template")[1]
-    assert not app_view.compare_plan([TEMPLATE, ready], ["prefix"], "template")[1]
+    assert not app_view.compare_plan(checkpoints, ["template", "broken"], "template")[1]
+    write_manifest(registry.settings.checkpoints_dir, "short", {**TEMPLATE, "title": "Короткий"})
+    checkpoints = registry.list_checkpoints()
+    assert app_view.compare_plan(checkpoints, ["template", "short"], "template")[1]
+    assert not app_view.compare_plan(checkpoints, ["short"], "template")[1]
 
 
 def test_compare_rows_name_the_fallback_model() -> None:

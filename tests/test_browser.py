@@ -10,6 +10,7 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from core.settings import PROJECT_ROOT, Limits, Settings
 from pipeline.cases import list_cases
+from tests.checkpoint_folders import TEMPLATE, VIT, write_manifest, write_model_files
 from tests.fake_hub import free_port
 
 pytestmark = pytest.mark.browser
@@ -165,6 +167,33 @@ def test_a_missing_model_offers_its_download(
     page.get_by_role("button", name="Скачать «vit-rugpt2»").click()
     expect(page.locator("#download-offer")).to_contain_text("Не удалось скачать «vit-rugpt2»")
     page.screenshot(path=tmp_path / "download.png", full_page=True)
+
+
+def test_every_checkpoint_folder_shows_with_its_state(
+    browser: Browser, app_url: str, app_settings: Settings
+) -> None:
+    """Folders added while the app runs show on the next page load: a broken model in the lists with its
+    reason, folders that are not models named with why."""
+    root = app_settings.checkpoints_dir
+    added = [
+        write_model_files(write_manifest(root, "broken", {**VIT, "title": "Сломанная"}), weights=b"garbage"),
+        write_manifest(root, "bad-manifest", "{not json"),
+        write_manifest(root, "my model", TEMPLATE),
+    ]
+    page = open_page(browser, app_url)
+    try:
+        folders = page.locator("#model-folders")
+        expect(folders).to_contain_text("«bad-manifest» — повреждён: checkpoint.json")
+        expect(folders).to_contain_text("«my model» — повреждён: имя папки не подходит")
+        single = page.locator("#single-checkpoint")
+        single.locator("input").click()
+        page.get_by_role("option", name="Сломанная — повреждён").click()
+        expect(single).to_contain_text("Сломанная · broken · повреждён: ")
+        expect(page.locator("#download-offer")).to_contain_text("повреждена")
+    finally:
+        page.context.close()
+        for folder in added:
+            shutil.rmtree(folder)
 
 
 def test_upload_two_photos_fill_attributes_and_generate(
