@@ -191,7 +191,7 @@ class Actions:
             note = f"{title} не скачана: пока её нет, описание напишет шаблон. Скачать веса сейчас?"
         else:
             problem = app_view.markdown_text(chosen.problem or "")
-            note = f"{title} повреждена ({problem}): описания с ней не будет. Скачать веса заново?"
+            note = f"{title} повреждена ({problem}): пока её нет, описание напишет шаблон. Скачать заново?"
         return (
             details,
             gr.update(value=note, visible=True),

@@ -396,8 +396,7 @@ def compare_plan(
     checkpoints: Sequence[CheckpointLike], chosen: Sequence[str], fallback: str
 ) -> tuple[str, bool]:
     """Before a comparison: which models really run, which fall back to `fallback` (their weights are
-    not downloaded) and which are broken, and whether the chosen ones would write at least two different
-    texts."""
+    not downloaded, or broken), and whether the chosen ones would write at least two different texts."""
     by_name = {c.name: c for c in checkpoints}
     missing = {c.name for c in checkpoints if not c.present}
     broken = {c.name for c in checkpoints if c.present and c.problem}
@@ -406,12 +405,12 @@ def compare_plan(
         return ", ".join(markdown_text(checkpoint_title(c)) for c in checkpoints if c.name in names)
 
     lines = ["Готовы: " + (titles(set(by_name) - missing - broken) or "ни одной")]
+    writer = markdown_text(checkpoint_title(by_name[fallback]) if fallback in by_name else fallback)
     if missing:
-        writer = markdown_text(checkpoint_title(by_name[fallback]) if fallback in by_name else fallback)
         lines.append(f"Не скачаны, вместо них текст напишет «{writer}»: {titles(missing)}")
     if broken:
-        lines.append(f"Повреждены, текста от них не будет: {titles(broken)}")
-    writers = {fallback if name in missing else name for name in chosen if name not in broken}
+        lines.append(f"Повреждены, вместо них текст напишет «{writer}»: {titles(broken)}")
+    writers = {fallback if name in missing | broken else name for name in chosen}
     runnable = len(writers) >= 2
     if len(set(chosen)) < 2:
         lines.append("Отметьте две модели или больше.")

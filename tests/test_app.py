@@ -360,7 +360,7 @@ def test_compare_plan_says_what_falls_back_and_refuses_identical_fallbacks(regis
     note, runnable = app_view.compare_plan(checkpoints, ["template", "vit-rugpt2"], "template")
     assert not runnable
     assert "Готовы: Шаблон" in note and "вместо них текст напишет «Шаблон»: ViT + ruGPT-2" in note
-    assert "Повреждены, текста от них не будет: Сломанная" in note
+    assert "Повреждены, вместо них текст напишет «Шаблон»: Сломанная" in note
     assert "сравнивать нечего" in note
     assert not app_view.compare_plan(checkpoints, ["template", "broken"], "template")[1]
     write_manifest(registry.settings.checkpoints_dir, "short", {**TEMPLATE, "title": "Короткий"})
