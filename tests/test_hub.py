@@ -257,3 +257,25 @@ def test_ctrl_c_stops_at_once_in_one_russian_line(
     assert last.startswith("Загрузка captioner прервана") and "python -m pipeline download captioner" in last
     assert _workers(folder) == [] and partial_files(folder) == []
     _resumes(fake_hub, settings)
+
+
+def test_the_workers_progress_lines_stay_whole_when_threads_report_at_once() -> None:
+    """The hub client reports progress from one thread per file; the downloader reads one JSON object a
+    line, so two threads' messages must never share a line (before: «Extra data» in the app's download)."""
+    code = (
+        "import threading\n"
+        "from pipeline.download_worker import _say\n"
+        "def report(i):\n"
+        "    for k in range(2000):\n"
+        "        _say(fraction=k / 2000, text=f'файл {i}')\n"
+        "threads = [threading.Thread(target=report, args=(i,)) for i in range(8)]\n"
+        "for t in threads: t.start()\n"
+        "for t in threads: t.join()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )  # fmt: skip
+    lines = done.stdout.splitlines()
+    assert len(lines) == 16_000
+    assert all(json.loads(line)["text"].startswith("файл ") for line in lines)
