@@ -441,7 +441,7 @@ def build_demo(
                     with gr.Accordion("Модерация", open=True):
                         moderation = _table(
                             app_view.MODERATION_HEADERS, "Проверки", app_view.MODERATION_WIDTHS,
-                            elem_id="moderation", elem_classes=["wide-table"],
+                            elem_id="moderation", elem_classes=["wide-table"], max_height=800,
                         )  # fmt: skip
                     with gr.Accordion("Оценки качества", open=True):
                         scores = _table(

@@ -47,8 +47,8 @@ SCORES = {
     "confidence": ("Уверенность модели", "Уверенность"),
 }
 
-MODERATION_HEADERS = ["Проверка", "Что проверено", "Итог", "Причина", "Время"]
-MODERATION_WIDTHS = ["25%", "11%", "21%", "30%", "13%"]
+MODERATION_HEADERS = ["Проверка", "Объект", "Итог", "Причина", "Время"]
+MODERATION_WIDTHS = ["22%", "15%", "19%", "32%", "12%"]
 MASKING_HEADERS = ["Токен", "Значение", "Откуда", "В описании"]
 TIMING_HEADERS = ["Этап", "Время"]
 SCORE_HEADERS = ["Метрика", "Значение"]
@@ -253,11 +253,11 @@ def _photo_line(photo: dict[str, Any]) -> str:
 
 def _subject(checks: list[dict[str, Any]]) -> str:
     """What a row's checks looked at: photos («фото 1–10»), the generated description, or the seller's
-    input as a whole («—»)."""
+    attributes and text."""
     if checks[0].get("target") == "description":
         return "описание"
     photos = [c["photo"] for c in checks if isinstance(c.get("photo"), int)]
-    return f"фото {_numbers(photos)}" if photos else "—"
+    return f"фото {_numbers(photos)}" if photos else "ввод продавца"
 
 
 def moderation_rows(result: dict[str, Any]) -> list[list[str]]:

@@ -313,7 +313,7 @@ def test_moderation_rows_give_an_unavailable_model_one_line_not_one_per_photo() 
     nudity, warning, contacts, match = rows
     assert nudity[1:3] == ["фото 1–10", "пройдена, до 0.10"]
     assert warning[1:4] == ["фото 4", "предупреждение, 0.50", "фото 4: бельё"]
-    assert contacts[1] == "—"
+    assert contacts[1] == "ввод продавца"
     assert match[1:4] == ["фото 1–10", "недоступна", app_view.MISSING_MODEL]
     assert all(row[4] == "50 мс" for row in rows)
     assert app_view.unavailable_markdown(result).count("python -m pipeline download ruclip") == 1
