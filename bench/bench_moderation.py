@@ -31,11 +31,11 @@ from core.models import ModelStore
 from core.settings import PROJECT_ROOT, Limits, Settings
 from moderation.config import ModerationConfig
 from moderation.images import bundled_model_path, check_photos, detect, nudenet_session, photo_check
+from moderation.text.caches import clear_caches
 from moderation.text.contacts import check_contacts
-from moderation.text.insults import check_insults, word_class
-from moderation.text.lexicon import check_obscenity, is_obscene_spelling, is_obscene_word
-from moderation.text.normalize import cyrillic_view, despaced, latin_view, normalise_text
-from moderation.text.words import candidate_spans, collapse_repeats, lemmas, normalise, spellings
+from moderation.text.insults import check_insults
+from moderation.text.lexicon import check_obscenity
+from moderation.text.normalize import normalise_text
 from validation import load_image
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos"
@@ -115,14 +115,6 @@ def bench_decision(runs: int) -> None:
         print(f"  {name}: median per photo {each} (target ≤ 5 ms)")
 
 
-def _empty_caches() -> None:
-    for cached in (
-        is_obscene_spelling, is_obscene_word, word_class, lemmas, normalise, spellings, collapse_repeats,
-        candidate_spans, normalise_text, latin_view, cyrillic_view, despaced,
-    ):
-        cached.cache_clear()
-
-
 def _texts() -> dict[str, str]:
     """5000 characters of real-style listing texts, plain and with every fifth word obfuscated."""
     plain = ""
@@ -153,7 +145,7 @@ def bench_text(runs: int) -> None:
     print(f"Text start-up (pymorphy3 dictionaries, the lexicon's forms, first pass): {startup_ms:.0f} ms")
     print(f"Normalisation + мат + insults + contacts, 5000 chars, {runs} runs, median wall / CPU ms (≤ 10):")
     for name, text in texts.items():
-        cold = _median_ms(lambda t=text: checks(t), runs, _empty_caches)
+        cold = _median_ms(lambda t=text: checks(t), runs, clear_caches)
         warm = _median_ms(lambda t=text: checks(t), runs, normalise_text.cache_clear)
         print(f"  {name}: cold {cold[0]:.1f} / {cold[1]:.1f}; warm {warm[0]:.1f} / {warm[1]:.1f}")
     text = texts["obfuscated"]
@@ -164,7 +156,7 @@ def bench_text(runs: int) -> None:
         "contacts": lambda: check_contacts(normalise_text(text), config),
     }
     for name, part in parts.items():
-        cold = _median_ms(part, runs, _empty_caches)
+        cold = _median_ms(part, runs, clear_caches)
         print(f"  {name} alone (obfuscated, every cache empty) {cold[0]:.1f} / {cold[1]:.1f}")
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from core.morphology import morph
 from moderation.report import Check
+from moderation.text.caches import cached
 from moderation.text.insult_words import (
     AMBIGUOUS,
     CLASSES_RU,
@@ -37,7 +38,7 @@ from moderation.text.insult_words import (
 )
 from moderation.text.lexicon import quote_words, word_details
 from moderation.text.normalize import Normalised, Span, as_normalised, cyrillic_view, outermost
-from moderation.text.words import candidate_spans, normalise, spellings
+from moderation.text.words import candidate_spans, normalise, readings
 
 CHECK_NAME = "insults"
 _AMBIGUOUS = "ambiguous"
@@ -113,7 +114,7 @@ def _lexicon() -> _Lexicon:
     )
 
 
-@functools.lru_cache(maxsize=65536)
+@cached(maxsize=65536)
 def word_class(spelling: str) -> str | None:
     """The class of one word as written ("insult", "slur", "vulgar", "threat", "ambiguous"), or None.
 
@@ -121,12 +122,10 @@ def word_class(spelling: str) -> str | None:
     is meant as the insult: nobody censors the name of a dog.
     """
     lexicon = _lexicon()
-    readings = [normalise(spelling)]
-    if "." in spelling:
-        readings.append(normalise(spelling.replace(".", "*")))
-    for word in readings:
-        censored = "*" in word
-        for form in spellings(word):
+    variants = [spelling, spelling.replace(".", "*")] if "." in spelling else [spelling]
+    for variant in variants:
+        censored = ("*" in variant or "." in variant) and "*" in normalise(variant)
+        for form in readings(variant):
             kind = lexicon.forms.get(form)
             if kind is None and not censored:
                 root = lexicon.anchored_roots.match(form) or lexicon.inner_roots.search(form)
@@ -157,7 +156,7 @@ def _addressed(view: Normalised, start: int) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def _is_singular_imperative(word: str) -> bool:
     return {"impr", "sing", "excl"} <= morph().parse(word)[0].tag.grammemes  # the likeliest reading only
 

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 
 from moderation.report import Check
+from moderation.text.caches import cached
 from moderation.text.normalize import Normalised, Span, as_normalised, outermost
-from moderation.text.words import (
-    candidate_spans,
-    collapse_repeats,
-    lemmas,
-    normalise,
-    spellings,
-    transliterate,
-)
+from moderation.text.words import candidate_spans, collapse_repeats, lemmas, readings, transliterate
 
 CHECK_NAME = "obscenity"
 
@@ -65,25 +58,22 @@ def _is_obscene_form(form: str) -> bool:
     return any(root.search(form) for root in OBSCENE_ROOTS)
 
 
-@functools.lru_cache(maxsize=65536)
-def is_obscene_word(word: str) -> bool:
-    """Whether a normalised word is obscene: a known word by its lemmas, an unknown one by spelling."""
-    for form in spellings(word):
-        if not _ROOT_HINT.search(form):
-            continue
-        forms, by_dictionary = lemmas(form)
-        if any(_is_obscene_form(lemma) for lemma in forms):
-            return True
-        if not by_dictionary and _is_obscene_form(form):
-            return True
-    return False
+@cached(maxsize=65536)
+def is_obscene_form(form: str) -> bool:
+    """Whether one reading of a word is obscene: a known word by its lemmas, an unknown one by spelling."""
+    if not _ROOT_HINT.search(form):
+        return False
+    forms, by_dictionary = lemmas(form)
+    return any(_is_obscene_form(lemma) for lemma in forms) or (not by_dictionary and _is_obscene_form(form))
 
 
-@functools.lru_cache(maxsize=65536)
+@cached(maxsize=65536)
 def is_obscene_spelling(raw: str) -> bool:
     """Whether a word as written in the text is obscene once de-obfuscated (or transliterated)."""
-    if is_obscene_word(normalise(raw)):
+    if any(is_obscene_form(form) for form in readings(raw)):
         return True
+    if not raw.isascii():
+        return False
     latin = transliterate(collapse_repeats(raw.lower()))
     return latin is not None and any(root.search(collapse_repeats(latin)) for root in TRANSLIT_ROOTS)
 

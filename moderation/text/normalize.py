@@ -14,7 +14,6 @@ for digits inside numbers, "9OO" → "900"), `despaced` for words written letter
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from core.text import INVISIBLE, clean_text
+from moderation.text.caches import cached
 
 Span = tuple[int, int]
 Found = TypeVar("Found")
@@ -45,18 +45,17 @@ _TO_CYRILLIC = str.maketrans(_CYRILLIC_LOOKALIKES, "аеорсхукмтвнии
 # Digits written for letters inside a word ("пи3да", "6ля").
 _DIGITS_TO_CYRILLIC = str.maketrans("01346", "оизчб")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
-# Only tokens that mix a Russian letter with a look-alike or a digit need a look ("xyй", "пи3да").
-_TO_FOLD_CYRILLIC = re.compile(
-    rf"(?<!\S)\S*?(?:[а-яё]\S*?[{_CYRILLIC_LOOKALIKES}01346]|[{_CYRILLIC_LOOKALIKES}01346]\S*?[а-яё])\S*"
-)
+# Tokens with a look-alike or a digit; those that also hold a Russian letter elsewhere are read as Russian.
+_TO_FOLD_CYRILLIC = re.compile(rf"(?<!\S)\S*[{_CYRILLIC_LOOKALIKES}01346]\S*")
+_CYRILLIC_FOLDABLE = re.compile(rf"[{_CYRILLIC_LOOKALIKES}01346]")
+_RUSSIAN_LETTER = re.compile(r"[а-яё]")
 # Letters that pass for digits inside a number ("8-9OO-12З-45-67").
 _TO_DIGITS = str.maketrans("oOоОlI|ӏзЗб", "00001111336")
 _DIGIT_LOOKALIKE = re.compile(r"[oOоОlI|ӏзЗб]")
-# Only tokens that mix Latin with a look-alike, or digits with a letter that passes for one, need a look.
-_TO_FOLD_LATIN = re.compile(
-    rf"(?<!\S)\S*?(?:[A-Za-z]\S*?[{_LATIN_LOOKALIKES}]|[{_LATIN_LOOKALIKES}]\S*?[A-Za-z]"
-    r"|\d\S*?[oOоОlI|ӏзЗб]|[oOоОlI|ӏзЗб]\S*?\d)\S*"
-)
+_DIGIT = re.compile(r"\d")
+# Tokens that may mix Latin with a look-alike, or digits with a letter that passes for one: a Latin letter
+# or a digit somewhere, and a look-alike somewhere (two scans of the token from its start, no backtracking).
+_TO_FOLD_LATIN = re.compile(rf"(?<!\S)(?=\S*[A-Za-z\d])(?=\S*[{_LATIN_LOOKALIKES}oOlI|ӏзЗб])\S+")
 # Four or more single characters each followed by one space: "t . m e", "8 9 9 9", "@ i v a n".
 _SPACED = re.compile(r"(?<!\S)\S(?: \S(?=[\s,;:!?)]|$)){3,}")
 
@@ -100,7 +99,7 @@ def _fold_cluster(cluster: str) -> str:
     return "".join(folded)
 
 
-@functools.lru_cache(maxsize=64)
+@cached(maxsize=64)
 def normalise_text(raw: str) -> Normalised:
     """The normalised text with its map back to `raw` (cached: every check of a listing shares it)."""
     if _PLAIN.fullmatch(raw) or not raw:
@@ -133,7 +132,7 @@ def normalise_text(raw: str) -> Normalised:
 
 
 def _latin_token(token: str) -> str:
-    if any(c.isdigit() for c in token) and _DIGIT_LOOKALIKE.search(token):
+    if _DIGIT.search(token) and _DIGIT_LOOKALIKE.search(token):
         letters = _OTHER_LETTER.findall(token) + _LATIN_LETTER.findall(token)
         if all(_DIGIT_LOOKALIKE.fullmatch(c) for c in letters):
             return token.translate(_TO_DIGITS)
@@ -151,7 +150,7 @@ def cyrillic_word(word: str) -> str:
     return word.translate(_DIGITS_TO_CYRILLIC) if _HAS_LETTER.search(word) else word
 
 
-def _lower(text: str) -> str:
+def lower_case(text: str) -> str:
     """Lower case, one character for one (the rare letters whose lower case is longer stay as they are)."""
     lowered = text.lower()
     if len(lowered) == len(text):
@@ -159,19 +158,27 @@ def _lower(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-@functools.lru_cache(maxsize=16)
+def _cyrillic_token(token: str) -> str:
+    """The token read as Russian when a Russian letter stands in it beside a look-alike or a digit."""
+    letters = _RUSSIAN_LETTER.findall(token)
+    if not letters or (letters == ["ё"] and len(_CYRILLIC_FOLDABLE.findall(token)) == 1):
+        return token  # no Russian letter, or a lone "ё" is the only look-alike
+    return cyrillic_word(token)
+
+
+@cached(maxsize=16)
 def cyrillic_view(norm: Normalised) -> Normalised:
     """Lower case, look-alikes read as Russian letters in tokens that contain a Russian letter."""
-    return norm.replaced(_TO_FOLD_CYRILLIC.sub(lambda m: cyrillic_word(m.group()), _lower(norm.text)))
+    return norm.replaced(_TO_FOLD_CYRILLIC.sub(lambda m: _cyrillic_token(m.group()), lower_case(norm.text)))
 
 
-@functools.lru_cache(maxsize=16)
+@cached(maxsize=16)
 def latin_view(norm: Normalised) -> Normalised:
     """Look-alikes read as Latin in tokens that contain Latin letters, as digits inside numbers."""
     return norm.replaced(_TO_FOLD_LATIN.sub(lambda m: _latin_token(m.group()), norm.text))
 
 
-@functools.lru_cache(maxsize=16)
+@cached(maxsize=16)
 def despaced(norm: Normalised) -> Normalised:
     """Runs of four or more single characters written one space apart, with those spaces removed."""
     keep = [True] * len(norm.text)

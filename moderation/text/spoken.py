@@ -31,8 +31,8 @@ _HUNDREDS = {
 }  # fmt: skip
 _WORDS = {**_UNITS, **_TEENS, **_TENS, **_HUNDREDS}
 _ITEM = rf"(?:\d+|{'|'.join(sorted(_WORDS, key=len, reverse=True))})(?![\w])"
-_RUN = re.compile(rf"(?<![\w+])(?:\+|плюс\s*)?{_ITEM}(?:[\s,.\-()]+{_ITEM}){{2,}}", re.IGNORECASE)
-_PART = re.compile(rf"\+|плюс|{_ITEM}", re.IGNORECASE)
+_RUN = re.compile(rf"(?<![\w+])(?:\+|плюс\s*)?{_ITEM}(?:[\s,.\-()]+{_ITEM}){{2,}}")
+_PART = re.compile(rf"\+|плюс|{_ITEM}")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def _groups(run: str, offset: int) -> Iterator[_Group]:
     """The run's numbers as spoken: hundreds take tens and units after them, tens take units."""
     value, width, open_for, start, end = 0, 0, 0, 0, 0  # open_for: 3 tens or units, 1 units, 0 closed
     for part in _PART.finditer(run):
-        word = part.group().lower()
+        word = part.group()
         fits = (
             (word in _TENS and open_for == 3)
             or (word in _TEENS and open_for == 3)
@@ -84,7 +84,8 @@ def _is_phone(digits: str) -> bool:
 
 
 def spoken_phones(text: str) -> list[tuple[int, int]]:
-    """Spans of phone numbers written with at least one number word (a leading «плюс» or "+" included)."""
+    """Spans of phone numbers written with at least one number word (a leading «плюс» or "+" included),
+    in a lower-case text."""
     found = []
     for run in _RUN.finditer(text):
         groups = list(_groups(run.group(), run.start()))

@@ -1,17 +1,18 @@
 """Words of a text as an obfuscating writer spells them, mapped back to plain Cyrillic, and their lemmas.
 
 Candidates are the text's words, words glued by punctuation ("х.уй") and runs of single letters
-("х у й", "х.у.й"); each keeps its span in the (normalised) text it came from.
+("х у й", "х.у.й"); each keeps its span in the (normalised) text it came from. A plain Russian word (the
+common case) is its own reading; only the others go through the de-obfuscation of `normalise`.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from collections.abc import Iterator
 
 from core.morphology import morph
+from moderation.text.caches import cached
 from moderation.text.normalize import Span, cyrillic_word
 
 # Letters a single "*" most often hides in a censored word.
@@ -25,15 +26,20 @@ _TRANSLIT = (
 )  # fmt: skip
 _TRANSLIT_LETTERS = str.maketrans("abvgdezijklmnoprstufhcyxw", "абвгдезийклмнопрстуфхцыхв")
 _LATIN_WORD = re.compile(r"[a-z]+")
-_TOKEN = re.compile(r"(?:[^\W_]|[*@])+")
-_GLUE = re.compile(r"[.\-_'`~]{1,3}")  # between the parts of one glued word: "х.уй", "пи-зда"
-_SPACER = re.compile(r"[\s.,\-_/\\|+~'\"`^:;!·•]{1,3}")  # between spaced-out letters: "х у й"
+_CHAR = r"(?:[^\W_]|[*@])"  # a character of a word
+_GLUE = r"[.\-_'`~]{1,3}"  # between the parts of one glued word: "х.уй", "пи-зда"
+_SPACER = r"[\s.,\-_/\\|+~'\"`^:;!·•]{1,3}"  # between spaced-out letters: "х у й"
+_TOKEN = re.compile(f"{_CHAR}+")
+_GLUED = re.compile(f"(?<!{_CHAR}){_CHAR}+(?:{_GLUE}{_CHAR}+)+")
+_SPACED = re.compile(f"(?<!{_CHAR}){_CHAR}(?!{_CHAR})(?:{_SPACER}{_CHAR}(?!{_CHAR})){{2,}}")
+_RUSSIAN_WORD = re.compile(r"[а-яё]+")
 _STRIP = re.compile(r"[^\w*@]+|_+")
 _REPEATS = re.compile(r"(.)\1+")
+_REPEATED = re.compile(r"(.)\1")
 _HIDDEN = re.compile(r"(?<=\w)\.{2,3}(?=\w)")
 
 
-@functools.lru_cache(maxsize=65536)
+@cached(maxsize=65536)
 def normalise(raw: str) -> str:
     """Lower-case Cyrillic spelling of one word: dots for a hidden letter read as "*" ("с..ка"), "3.14"
     read as "пи", other separators dropped, look-alikes and digits mapped."""
@@ -52,7 +58,7 @@ def transliterate(raw: str) -> str | None:
     return word.translate(_TRANSLIT_LETTERS)
 
 
-@functools.lru_cache(maxsize=65536)
+@cached(maxsize=65536)
 def collapse_repeats(word: str) -> str:
     """The word with every run of a repeated letter reduced to one ("хуууй" → "хуй")."""
     return _REPEATS.sub(r"\1", word)
@@ -71,14 +77,25 @@ def expand_wildcards(word: str) -> Iterator[str]:
         yield parts[0] + "".join(a + b for a, b in zip(letters, parts[1:], strict=True))
 
 
-@functools.lru_cache(maxsize=65536)
+@cached(maxsize=65536)
 def spellings(word: str) -> tuple[str, ...]:
     """Each reading of a normalised word: its wildcards filled in, as written and with repeats collapsed."""
     readings = (r for spelling in expand_wildcards(word) for r in (spelling, collapse_repeats(spelling)))
     return tuple(dict.fromkeys(readings))
 
 
-@functools.lru_cache(maxsize=65536)
+@cached(maxsize=65536)
+def readings(raw: str) -> tuple[str, ...]:
+    """The spellings of a word as written in the text: a plain Russian word is itself (ё read as е) and,
+    with repeated letters, also collapsed; any other goes through `normalise` and `spellings`."""
+    lowered = raw.lower()
+    if _RUSSIAN_WORD.fullmatch(lowered):
+        word = lowered.replace("ё", "е")
+        return (word, collapse_repeats(word)) if _REPEATED.search(word) else (word,)
+    return spellings(normalise(raw))
+
+
+@cached(maxsize=65536)
 def lemmas(word: str) -> tuple[frozenset[str], bool]:
     """The word's lemmas (ё read as е), and whether the dictionary explains it (itself, or a known prefix
     + known word).
@@ -95,26 +112,10 @@ def lemmas(word: str) -> tuple[frozenset[str], bool]:
     return found, methods == ["DictionaryAnalyzer", "KnownPrefixAnalyzer"]
 
 
-def _runs(text: str, tokens: list[Span], joins: re.Pattern[str], single: bool, least: int) -> Iterator[Span]:
-    """Spans of `least`+ consecutive tokens whose gaps fully match `joins` (single-character tokens only
-    when `single`)."""
-    run: list[Span] = []
-    for span in [*tokens, (len(text) + 2, len(text) + 2)]:
-        fits = not single or span[1] - span[0] == 1
-        joined = run and fits and joins.fullmatch(text, run[-1][1], span[0]) is not None
-        if joined:
-            run.append(span)
-            continue
-        if len(run) >= least:
-            yield run[0][0], run[-1][1]
-        run = [span] if fits else []
-
-
-@functools.lru_cache(maxsize=16)
+@cached(maxsize=16)
 def candidate_spans(text: str) -> tuple[Span, ...]:
     """Spans of every word, glued word and spaced-out word of the text, each once."""
-    tokens = [m.span() for m in _TOKEN.finditer(text)]
-    spans = dict.fromkeys(tokens)
-    spans.update(dict.fromkeys(_runs(text, tokens, _GLUE, single=False, least=2)))
-    spans.update(dict.fromkeys(_runs(text, tokens, _SPACER, single=True, least=3)))
+    spans = dict.fromkeys(m.span() for m in _TOKEN.finditer(text))
+    spans.update(dict.fromkeys(m.span() for m in _GLUED.finditer(text)))
+    spans.update(dict.fromkeys(m.span() for m in _SPACED.finditer(text)))
     return tuple(spans)
