@@ -38,7 +38,7 @@ FOUND = [
     ("чтоб ты сдох", "threat", "чтоб ты сдох"),
     ("голову оторву", "threat", "голову оторву"),
     ("расстрелять их всех", "threat", "расстрелять их"),
-    ("таких надо расстрелять", "threat", "расстрелять"),
+    ("таких надо расстрелять", "threat", "надо расстрелять"),
 ]  # fmt: skip
 # Ordinary words and real sales that look like the listed words, every one of which must pass.
 FALSE_FRIENDS = [

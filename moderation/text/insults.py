@@ -21,9 +21,10 @@ from core.morphology import morph
 from moderation.report import Check
 from moderation.text.caches import cached
 from moderation.text.insult_words import (
+    ADDRESSED_ONLY,
     AMBIGUOUS,
     CLASSES_RU,
-    INNOCENT_CUES,
+    HOMONYMS,
     INSULT_ROOTS,
     INSULTS,
     PHRASES,
@@ -38,18 +39,31 @@ from moderation.text.insult_words import (
 )
 from moderation.text.lexicon import quote_words, word_details
 from moderation.text.normalize import Normalised, Span, as_normalised, cyrillic_view, outermost
-from moderation.text.words import candidate_spans, normalise, readings
+from moderation.text.words import candidates, normalise, readings
 
 CHECK_NAME = "insults"
-_AMBIGUOUS = "ambiguous"
+_AMBIGUOUS = "ambiguous"  # a word's class is "ambiguous:<kind>,<kind>" (its kinds of AMBIGUOUS)
+_ADDRESSED = "addressed"  # ADDRESSED_ONLY
 _SENTENCE = re.compile(r"[^.!?…\n]+")
 _WORD = re.compile(r"[а-яё]+")
+_DOUBLED = re.compile(r"(.)\1")
+_FIRST_GROUP = re.compile(r"\\b\(\?:([^()\\]+)\)(?:\\s(?![*?])|\\b)")  # then a space, or the word ends
 _AFTER_SALE = re.compile(rf"\b{SALE_VERBS}(?:\s+[\w-]+){{0,2}}\s+$")
 # Speaking to someone as "ты": the pronoun in any case, "твой" in any form, a "ты" greeting or call.
 _THOU = re.compile(
     r"\b(?:ты|тебя|тебе|тобой|тобою|тя|твой|твоя|твоё|твое|твои|твоего|твоей|твоему|твоим|твоих|твоими|твою|"
     r"эй|слышь|здравствуй)\b"
 )
+# Right before a word said to someone: "ты", "вы", "твой"/"ваш" in any form, "эй", "слышь", a reply's
+# "@имя," — with at most one word between ("твоя же тупость", "ты жалкая пустышка").
+_ADDRESS_BEFORE = re.compile(
+    r"(?:(?<![\w@])(?:ты|вы|тебя|вас|тебе|вам|твой|твоя|твоё|твое|твои|твоего|твоей|твоему|твою|твоих|ваш|ваша|"
+    r"ваше|ваши|вашего|вашей|вашу|ваших|эй|слышь)\s+|@\w+,\s*)(?:[а-яё-]+\s+)?$"
+)
+_ADDRESS_AFTER = re.compile(r"\s*(?:ты|вы)\b")
+# A call of its own: after the text's start, a comma or a reply's "@имя,", before "?", "!" or the end.
+_CALL_BEFORE = re.compile(r"(?:^|[,!?…]|@\w+,)\s*$")
+_CALL_AFTER = re.compile(r"\s*(?:[?!]|$)")
 
 
 @dataclass(frozen=True)
@@ -67,8 +81,9 @@ class _Lexicon:
     # one named group per class: roots anchored at the word's start (matched), others (searched)
     anchored_roots: re.Pattern[str]
     inner_roots: re.Pattern[str]
-    cues: frozenset[str]  # forms of INNOCENT_CUES
-    phrases: tuple[tuple[str, re.Pattern[str]], ...]
+    cues: dict[str, frozenset[str]]  # kind of AMBIGUOUS → forms of its cues
+    # class, pattern, and the words one of which the pattern starts with (None: not known)
+    phrases: tuple[tuple[str, re.Pattern[str], frozenset[str] | None], ...]
     safe: re.Pattern[str]
 
 
@@ -96,20 +111,44 @@ def _roots(chosen: Callable[[str], bool]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?P<{kind}>{'|'.join(roots)})" for kind, roots in groups if roots))
 
 
+def _first_words(pattern: str) -> frozenset[str] | None:
+    """The words a phrase must start with, when it starts with a group of plain words ("\\b(?:иди|вали)\\s"),
+    so that a text without any of them is not searched for it; None for any other phrase."""
+    group = _FIRST_GROUP.match(pattern)
+    if group is None:
+        return None
+    words = group.group(1).replace("[её]", "е").split("|")
+    return frozenset(words) if all(_WORD.fullmatch(word) for word in words) else None
+
+
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
     """The lexicon with every inflected form spelled out (built once, on first use)."""
+    kinds: dict[str, list[str]] = {}  # an ambiguous lemma → its kinds
+    for kind, (words, _) in AMBIGUOUS.items():
+        for lemma in words.split():
+            kinds.setdefault(lemma, []).append(kind)
+    ambiguous = {lemma: f"{_AMBIGUOUS}:{','.join(of)}" for lemma, of in kinds.items()}
     forms: dict[str, str] = {}
-    for kind, words in (("vulgar", VULGAR), (_AMBIGUOUS, AMBIGUOUS), ("slur", SLURS), ("insult", INSULTS)):
+    listed = ((_ADDRESSED, ADDRESSED_ONLY), ("vulgar", VULGAR), ("slur", SLURS), ("insult", INSULTS))
+    for kind, words in listed:
         forms.update({form: kind for lemma in words.split() for form in _forms(lemma)})
+    forms.update({form: kind for lemma, kind in ambiguous.items() for form in _forms(lemma)})
     forms.update({form: kind for verb, (kind, grams) in VERB_FORMS.items() for form in _forms(verb, grams)})
+    forms.update(dict.fromkeys(HOMONYMS.split(), _ADDRESSED))
     return _Lexicon(
         forms=forms,
         anchored_roots=_roots(lambda root: root.startswith("^")),
         inner_roots=_roots(lambda root: not root.startswith("^")),
-        cues=frozenset(form for lemma in INNOCENT_CUES.split() for form in _forms(lemma)),
+        cues={
+            kind: frozenset(form for lemma in cues.split() for form in _forms(lemma))
+            for kind, (_, cues) in AMBIGUOUS.items()
+        },
         # without its leading \b a phrase is found by a fast literal scan; the word start is checked after
-        phrases=tuple((kind, re.compile(pattern.removeprefix(r"\b"))) for kind, pattern in PHRASES),
+        phrases=tuple(
+            (kind, re.compile(pattern.removeprefix(r"\b")), _first_words(pattern))
+            for kind, pattern in PHRASES
+        ),
         safe=re.compile("|".join(SAFE_PHRASES)),
     )
 
@@ -131,7 +170,7 @@ def word_class(spelling: str) -> str | None:
                 root = lexicon.anchored_roots.match(form) or lexicon.inner_roots.search(form)
                 kind = root.lastgroup if root else None
             if kind is not None:
-                return "insult" if censored and kind == _AMBIGUOUS else kind
+                return "insult" if censored and kind.startswith((_AMBIGUOUS, _ADDRESSED)) else kind
     return None
 
 
@@ -156,9 +195,56 @@ def _addressed(view: Normalised, start: int) -> bool:
     return False
 
 
+def _said_to_someone(view: Normalised, start: int, end: int) -> bool:
+    """Whether a word in the nominative is said right to someone: "ты"/"твой"/"эй"/"@имя," just before
+    it, "ты" just after it, or a call of its own ("Дырка??", "…, насекомое?")."""
+    if not _nominative(view.text[start:end].replace("ё", "е")):
+        return False
+    before = view.text[max(0, start - 40) : start]
+    if _ADDRESS_BEFORE.search(before) or _ADDRESS_AFTER.match(view.text, end):
+        return True
+    return _CALL_BEFORE.search(before) is not None and _CALL_AFTER.match(view.text, end) is not None
+
+
+@cached(maxsize=4096)
+def _nominative(word: str) -> bool:
+    return any("nomn" in parse.tag for parse in morph().parse(word))
+
+
 @cached(maxsize=4096)
 def _is_singular_imperative(word: str) -> bool:
     return {"impr", "sing", "excl"} <= morph().parse(word)[0].tag.grammemes  # the likeliest reading only
+
+
+def _counts(finding: Finding, view: Normalised, lexicon: _Lexicon) -> bool:
+    """Whether an ambiguous or addressed-only word counts as an insult where it stands."""
+    if finding.kind == _ADDRESSED:
+        return _said_to_someone(view, finding.start, finding.end)
+    if _addressed(view, finding.start):
+        return True
+    cues = frozenset().union(*(lexicon.cues[kind] for kind in finding.kind.split(":")[1].split(",")))
+    cued = not cues.isdisjoint(_text_words(view.text))
+    return not (cued or _after_sale(view, finding.start))
+
+
+@cached(maxsize=16)
+def _text_words(text: str) -> frozenset[str]:
+    """The Russian words of a (lower-case) text, ё read as е."""
+    return frozenset(_WORD.findall(text.replace("ё", "е")))
+
+
+@cached(maxsize=16)
+def _suspects(vocabulary: frozenset[str]) -> frozenset[str]:
+    """The plain words that may be in the lexicon: a listed form, a root, or a doubled letter ("дууура")."""
+    lexicon = _lexicon()
+    return frozenset(
+        word
+        for word in vocabulary
+        if word in lexicon.forms
+        or _DOUBLED.search(word)
+        or lexicon.anchored_roots.match(word)
+        or lexicon.inner_roots.search(word)
+    )
 
 
 def find_insults(text: str | Normalised) -> list[Finding]:
@@ -166,23 +252,23 @@ def find_insults(text: str | Normalised) -> list[Finding]:
     norm = as_normalised(text)
     view = cyrillic_view(norm)
     lexicon = _lexicon()
-    found = [
-        Finding(kind, start, end)
-        for start, end in candidate_spans(norm.text)
-        if (kind := word_class(norm.text[start:end])) is not None
-    ]
+    words = candidates(norm.text)
+    suspects = _suspects(words.vocabulary)
+    spans = [*(span for span, word in words.plain.items() if word in suspects), *words.other]
+    found = [Finding(kind, start, end) for start, end in spans if (kind := word_class(norm.text[start:end]))]
     # a glued or spaced-out candidate that holds a word found on its own is that word ("москалей.так")
     found = [f for f in found if not any(f.start <= g.start and g.end <= f.end and g != f for g in found)]
-    for kind, pattern in lexicon.phrases:
+    words_of_text = _text_words(view.text)
+    for kind, pattern, first in lexicon.phrases:
+        if first is not None and first.isdisjoint(words_of_text):
+            continue
         matches = (m for m in pattern.finditer(view.text) if _word_start(view.text, m))
         found += [Finding(kind, m.start(), m.end()) for m in matches]
-    if any(f.kind == _AMBIGUOUS for f in found):
-        cued = any(word in lexicon.cues for word in _WORD.findall(view.text.replace("ё", "е")))
-        found = [
-            Finding("insult", f.start, f.end) if f.kind == _AMBIGUOUS else f
-            for f in found
-            if f.kind != _AMBIGUOUS or _addressed(view, f.start) or not (cued or _after_sale(view, f.start))
-        ]
+    found = [
+        Finding("insult", f.start, f.end) if f.kind.startswith((_AMBIGUOUS, _ADDRESSED)) else f
+        for f in found
+        if not f.kind.startswith((_AMBIGUOUS, _ADDRESSED)) or _counts(f, view, lexicon)
+    ]
     safe = [m.span() for m in lexicon.safe.finditer(view.text)] if found else []
     found = [f for f in found if not any(start <= f.start and f.end <= end for start, end in safe)]
     return outermost(found, lambda f: (f.start, f.end))

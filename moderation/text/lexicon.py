@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from moderation.report import Check
 from moderation.text.caches import cached
-from moderation.text.normalize import Normalised, Span, as_normalised, outermost
-from moderation.text.words import candidate_spans, collapse_repeats, lemmas, readings, transliterate
+from moderation.text.normalize import Normalised, Span, as_normalised, cyrillic_view, outermost
+from moderation.text.words import candidates, collapse_repeats, lemmas, readings, transliterate
 
 CHECK_NAME = "obscenity"
 
@@ -28,17 +28,24 @@ OBSCENE_ROOTS: tuple[re.Pattern[str], ...] = tuple(
         )
         + r"ху[йеяюи]",
         r"пи[зс]д|пезд|^пзд",
-        rf"^(?:{_EB_PREFIXES})?еб(?:а[лнтшк]|ну|л[оаяи]|у[кчн]|ок|он|ыв|ищ|ыр|ись|ет|ут|у$|и$|$)",
-        r"^(?:вы|за|по|раз|рас)?бля[дт]|^бля$",
+        rf"^(?:{_EB_PREFIXES})?еб(?:а[лнтшкр]|ну|л[оаяи]|у[кчн]|ок|он|ыв|ищ|ыр|ись|ет|ит|ут|ень|у$|и$|$)",
+        r"^(?:вы|за|по|раз|рас|про)?бля[дт]|^бля$",
+        # "ипать", "епанутый", "ёпт": the same root spelled as heard
+        rf"^(?:{_EB_PREFIXES})?[еи]п(?:ать$|ал|ан[нуы]|ну[тл])|^[её]пт[аь]?$",
         r"^муд(?:ак|ач|ил|озвон)",
         r"^манда$",
         r"^залуп",
-        r"^пид[оа]р|^пидр",
+        r"^пид(?:[оаи]?р|обол|фрас)",
         r"^г[ао]ндон",
         r"^шлюх",
         r"^(?:на|по)?хул[ия]$",
     )
 )
+# Obscene whatever the dictionary says: "хули" is also an imperative of "хулить", "збс" no word at all.
+_OBSCENE_SPELLINGS = re.compile(r"^(?:(?:на|по)?хул[ия]|збс|пздц)$")
+# "бл" cut short by dots or stars ("бл...", "бл**") or standing before a comma or "!" ("бл, ну"); "бл."
+# may be "блок".
+_CUT_SHORT = re.compile(r"(?<![^\W\d_])бл(?:\.{2,}|…|\*+|(?=\s*[,!?)]))(?![^\W\d_])")
 # Words typed in Latin letters are read phonetically and held to stricter whole-word patterns, so that
 # brands and English words ("eBay", "ebony", "hue", "Huizhou") pass.
 TRANSLIT_ROOTS: tuple[re.Pattern[str], ...] = tuple(
@@ -51,7 +58,10 @@ TRANSLIT_ROOTS: tuple[re.Pattern[str], ...] = tuple(
     )
 )
 # Cheap pre-filter: only words containing one of these go to the morphological analyser.
-_ROOT_HINT = re.compile(r"ху[йеяюил]|пи[зс]д|пезд|пзд|еб|бля|муд|манд|залуп|пид[оа]?р|г[ао]ндон|шлюх")
+_HINTS = r"ху[йеяюил]|пи[зс]д|пезд|пзд|еб|[еиё]п[ант]|бля|муд|манд|залуп|пид|г[ао]ндон|шлюх|збс"
+_ROOT_HINT = re.compile(_HINTS)
+# A plain word of the text is looked at only with a hint, or with a doubled letter ("хууй" reads "хуй").
+_MAY_BE_OBSCENE = re.compile(rf"{_HINTS}|(.)\1")
 
 
 def _is_obscene_form(form: str) -> bool:
@@ -63,6 +73,8 @@ def is_obscene_form(form: str) -> bool:
     """Whether one reading of a word is obscene: a known word by its lemmas, an unknown one by spelling."""
     if not _ROOT_HINT.search(form):
         return False
+    if _OBSCENE_SPELLINGS.match(form):
+        return True
     forms, by_dictionary = lemmas(form)
     return any(_is_obscene_form(lemma) for lemma in forms) or (not by_dictionary and _is_obscene_form(form))
 
@@ -81,7 +93,11 @@ def is_obscene_spelling(raw: str) -> bool:
 def find_obscenities(text: str | Normalised) -> list[Span]:
     """Spans of the obscene words of a (normalised) text, outermost first, none inside another."""
     norm = as_normalised(text)
-    found = (span for span in candidate_spans(norm.text) if is_obscene_spelling(norm.text[span[0] : span[1]]))
+    words = candidates(norm.text)
+    suspects = {word for word in words.vocabulary if _MAY_BE_OBSCENE.search(word)}
+    spans = [*(span for span, word in words.plain.items() if word in suspects), *words.other]
+    found = [span for span in spans if is_obscene_spelling(norm.text[span[0] : span[1]])]
+    found += [m.span() for m in _CUT_SHORT.finditer(cyrillic_view(norm).text)]
     return outermost(found, lambda span: span)
 
 

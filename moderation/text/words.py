@@ -2,7 +2,8 @@
 
 Candidates are the text's words, words glued by punctuation ("х.уй") and runs of single letters
 ("х у й", "х.у.й"); each keeps its span in the (normalised) text it came from. A plain Russian word (the
-common case) is its own reading; only the others go through the de-obfuscation of `normalise`.
+common case) is its own reading, and a check looks at it only when a cheap test on the text's
+vocabulary says it may match; every other candidate goes through the de-obfuscation of `normalise`.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from core.morphology import morph
 from moderation.text.caches import cached
 from moderation.text.normalize import Span, cyrillic_word
 
 # Letters a single "*" most often hides in a censored word.
-WILDCARD_LETTERS = "аеиоуыяюбзд"
+WILDCARD_LETTERS = "аеиоуыяюбздх"
 MAX_WILDCARDS = 3
 
 # Phonetic transliteration of words typed in Latin letters ("blyat", "nahui"): digraphs first.
@@ -27,22 +29,26 @@ _TRANSLIT = (
 _TRANSLIT_LETTERS = str.maketrans("abvgdezijklmnoprstufhcyxw", "абвгдезийклмнопрстуфхцыхв")
 _LATIN_WORD = re.compile(r"[a-z]+")
 _CHAR = r"(?:[^\W_]|[*@])"  # a character of a word
-_GLUE = r"[.\-_'`~]{1,3}"  # between the parts of one glued word: "х.уй", "пи-зда"
+_GLUE = r"[.\-_'`~()]{1,3}"  # between the parts of one glued word: "х.уй", "пи-зда", "хо(х)лы"
 _SPACER = r"[\s.,\-_/\\|+~'\"`^:;!·•]{1,3}"  # between spaced-out letters: "х у й"
 _TOKEN = re.compile(f"{_CHAR}+")
-_GLUED = re.compile(f"(?<!{_CHAR}){_CHAR}+(?:{_GLUE}{_CHAR}+)+")
+# A word on its own — a plain Russian one in group "plain" — or a run of words glued together.
+_WORD_OR_RUN = re.compile(
+    f"(?<!{_CHAR})(?:(?P<plain>[а-яёА-ЯЁ]+)(?!{_CHAR}|{_GLUE}{_CHAR})|{_CHAR}+(?:{_GLUE}{_CHAR}+)*)"
+)
 _SPACED = re.compile(f"(?<!{_CHAR}){_CHAR}(?!{_CHAR})(?:{_SPACER}{_CHAR}(?!{_CHAR})){{2,}}")
+_HIDDEN_SIGN = re.compile(r"(?<=[^\W\d_])[%#](?=[^\W\d_])")  # "на%уй": a sign for a hidden letter
 _RUSSIAN_WORD = re.compile(r"[а-яё]+")
 _STRIP = re.compile(r"[^\w*@]+|_+")
 _REPEATS = re.compile(r"(.)\1+")
 _REPEATED = re.compile(r"(.)\1")
-_HIDDEN = re.compile(r"(?<=\w)\.{2,3}(?=\w)")
+_HIDDEN = re.compile(r"(?<=\w)(?:\.{2,3}|[%#])(?=\w)")
 
 
 @cached(maxsize=65536)
 def normalise(raw: str) -> str:
-    """Lower-case Cyrillic spelling of one word: dots for a hidden letter read as "*" ("с..ка"), "3.14"
-    read as "пи", other separators dropped, look-alikes and digits mapped."""
+    """Lower-case Cyrillic spelling of one word: dots, "%" or "#" for a hidden letter read as "*" ("с..ка",
+    "на%уй"), "3.14" read as "пи", other separators dropped, look-alikes and digits mapped."""
     word = _HIDDEN.sub("*", raw.lower().replace("3.14", "пи"))
     return cyrillic_word(_STRIP.sub("", word).strip("*@"))
 
@@ -112,10 +118,28 @@ def lemmas(word: str) -> tuple[frozenset[str], bool]:
     return found, methods == ["DictionaryAnalyzer", "KnownPrefixAnalyzer"]
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """The candidate words of a text: plain Russian words by span (lower case, ё as е), each of those
+    spellings once (`vocabulary`), and the spans of every other candidate."""
+
+    plain: dict[Span, str]
+    vocabulary: frozenset[str]
+    other: tuple[Span, ...]
+
+
 @cached(maxsize=16)
-def candidate_spans(text: str) -> tuple[Span, ...]:
-    """Spans of every word, glued word and spaced-out word of the text, each once."""
-    spans = dict.fromkeys(m.span() for m in _TOKEN.finditer(text))
-    spans.update(dict.fromkeys(m.span() for m in _GLUED.finditer(text)))
-    spans.update(dict.fromkeys(m.span() for m in _SPACED.finditer(text)))
-    return tuple(spans)
+def candidates(text: str) -> Candidates:
+    """Every word, glued word and spaced-out word of the text, each once, plain Russian words apart."""
+    if "%" in text or "#" in text:
+        text = _HIDDEN_SIGN.sub("*", text)  # one character for one: the spans stay those of the text
+    plain: dict[Span, str] = {}
+    other: dict[Span, None] = {}
+    for match in _WORD_OR_RUN.finditer(text):
+        if match.start("plain") >= 0:
+            plain[match.span()] = match.group().lower().replace("ё", "е")
+            continue
+        other.update(dict.fromkeys(token.span() for token in _TOKEN.finditer(text, *match.span())))
+        other[match.span()] = None
+    other.update(dict.fromkeys(m.span() for m in _SPACED.finditer(text)))
+    return Candidates(plain, frozenset(plain.values()), tuple(other))
