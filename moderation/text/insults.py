@@ -47,6 +47,9 @@ _ADDRESSED = "addressed"  # ADDRESSED_ONLY
 _SENTENCE = re.compile(r"[^.!?…\n]+")
 _WORD = re.compile(r"[а-яё]+")
 _DOUBLED = re.compile(r"(.)\1")
+# What may stand before the first word of a sentence: nothing, an end of sentence, a dash, a reply's "@имя,"
+# (after a colon a capital starts a value or a name: "Автор: Козлов").
+_SENTENCE_START = re.compile(r"(?:^|[.!?…\n—-]|@\w+,)\W*$")
 _FIRST_GROUP = re.compile(r"\\b\(\?:([^()\\]+)\)(?:\\s(?![*?])|\\b)")  # then a space, or the word ends
 _AFTER_SALE = re.compile(rf"\b{SALE_VERBS}(?:\s+[\w-]+){{0,2}}\s+$")
 # Speaking to someone as "ты": the pronoun in any case, "твой" in any form, a "ты" greeting or call.
@@ -213,18 +216,26 @@ def _nominative(word: str) -> bool:
 
 @cached(maxsize=4096)
 def _is_singular_imperative(word: str) -> bool:
-    return {"impr", "sing", "excl"} <= morph().parse(word)[0].tag.grammemes  # the likeliest reading only
+    grammemes = morph().parse(word)[0].tag.grammemes  # the likeliest reading only; not "см" (centimetres)
+    return {"impr", "sing", "excl"} <= grammemes and "Abbr" not in grammemes
 
 
-def _counts(finding: Finding, view: Normalised, lexicon: _Lexicon) -> bool:
+def _counts(finding: Finding, norm: Normalised, view: Normalised, lexicon: _Lexicon) -> bool:
     """Whether an ambiguous or addressed-only word counts as an insult where it stands."""
     if finding.kind == _ADDRESSED:
         return _said_to_someone(view, finding.start, finding.end)
+    if _name(norm.text, finding.start):
+        return False
     if _addressed(view, finding.start):
         return True
     cues = frozenset().union(*(lexicon.cues[kind] for kind in finding.kind.split(":")[1].split(",")))
     cued = not cues.isdisjoint(_text_words(view.text))
     return not (cued or _after_sale(view, finding.start))
+
+
+def _name(text: str, start: int) -> bool:
+    """Whether a word is capitalised inside a sentence, so a name ("Козлов", "Слон и Моська")."""
+    return text[start].isupper() and _SENTENCE_START.search(text, 0, start) is None
 
 
 @cached(maxsize=16)
@@ -267,7 +278,7 @@ def find_insults(text: str | Normalised) -> list[Finding]:
     found = [
         Finding("insult", f.start, f.end) if f.kind.startswith((_AMBIGUOUS, _ADDRESSED)) else f
         for f in found
-        if not f.kind.startswith((_AMBIGUOUS, _ADDRESSED)) or _counts(f, view, lexicon)
+        if not f.kind.startswith((_AMBIGUOUS, _ADDRESSED)) or _counts(f, norm, view, lexicon)
     ]
     safe = [m.span() for m in lexicon.safe.finditer(view.text)] if found else []
     found = [f for f in found if not any(start <= f.start and f.end <= end for start, end in safe)]
