@@ -5,7 +5,10 @@ Words are given as dictionary lemmas: every inflected form pymorphy3 knows for t
 nothing else, so "утварь" is not "тварь", "сукно" is not "сука" and "урожай" is not "урод". Roots catch
 coinages and misspellings the dictionary does not know ("кремлебот", "дибил"); each is anchored so that
 ordinary words that start the same way pass. Chosen on the `tuning` part of tests/data/toxicity_vk.tsv
-and on words that real toxic comments of other corpora (not in the repository) use and clean ones do not.
+and on two corpora of real toxic comments kept outside the repository: words that their toxic sentences
+use and clean text does not, and, in toxic/neutral rewrite pairs, the words the neutral rewrite drops;
+each candidate was then read for false friends in listings (animals, food, tools, names) and given the
+narrowest class that still catches its insulting use.
 """
 
 from __future__ import annotations

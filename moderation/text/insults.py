@@ -3,11 +3,14 @@
 Each word of the normalised text (and each glued or spaced-out word, as for мат) is de-obfuscated and
 looked up among the inflected forms of the lexicon's lemmas (pymorphy3), then matched against roots of
 coinages; threat verbs count only in threatening forms ("убью", "сдохни"); phrases ("закрой рот",
-"чтоб ты сдох") are matched on the look-alike-folded text. Words that also name animals, toys or
-clothes ("козёл", "ватник", "соска") count when their sentence speaks to someone as "ты" (listings
-address buyers as "вы"), or when nothing in the text speaks of such things ("продам козла", "ватник
-армейский, размер 50" pass); a word inside a harmless phrase ("синдром Дауна", "тупой нос") does not
-count. Reasons quote the words as written.
+"чтоб ты сдох") are matched on the look-alike-folded text. Words that also name an animal, a toy, a
+garment, a food ("козёл", "ватник", "соска", "хрен") count when their sentence speaks to someone as "ты"
+(listings address buyers as "вы"), or when the text has none of the cues of that innocent meaning and no
+sale verb stands just before them ("продам козла", "ватник армейский, размер 50", "корень хрена" pass),
+and never when capitalised inside a sentence (a name: "Козлов"). Words that insult only said to someone
+("дырка", "тупость") count right beside "ты"/"твой"/"эй" or as a call of their own ("…, насекомое?").
+A word inside a harmless phrase ("синдром Дауна", "тупой нос") does not count. Reasons quote the words
+as written.
 """
 
 from __future__ import annotations
