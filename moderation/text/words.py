@@ -32,9 +32,11 @@ _CHAR = r"(?:[^\W_]|[*@])"  # a character of a word
 _GLUE = r"[.\-_'`~()]{1,3}"  # between the parts of one glued word: "х.уй", "пи-зда", "хо(х)лы"
 _SPACER = r"[\s.,\-_/\\|+~'\"`^:;!·•]{1,3}"  # between spaced-out letters: "х у й"
 _TOKEN = re.compile(f"{_CHAR}+")
-# A word on its own — a plain Russian one in group "plain" — or a run of words glued together.
+# A word on its own — a plain Russian one in group "plain", a number (never a word) in group "number" —
+# or a run of words glued together.
 _WORD_OR_RUN = re.compile(
-    f"(?<!{_CHAR})(?:(?P<plain>[а-яёА-ЯЁ]+)(?!{_CHAR}|{_GLUE}{_CHAR})|{_CHAR}+(?:{_GLUE}{_CHAR}+)*)"
+    f"(?<!{_CHAR})(?:(?P<plain>[а-яёА-ЯЁ]+)(?!{_CHAR}|{_GLUE}{_CHAR})|(?P<number>\\d+)(?!{_CHAR}|{_GLUE}{_CHAR})"
+    f"|{_CHAR}+(?:{_GLUE}{_CHAR}+)*)"
 )
 _SPACED = re.compile(f"(?<!{_CHAR}){_CHAR}(?!{_CHAR})(?:{_SPACER}{_CHAR}(?!{_CHAR})){{2,}}")
 _HIDDEN_SIGN = re.compile(r"(?<=[^\W\d_])[%#](?=[^\W\d_])")  # "на%уй": a sign for a hidden letter
@@ -130,7 +132,8 @@ class Candidates:
 
 @cached(maxsize=16)
 def candidates(text: str) -> Candidates:
-    """Every word, glued word and spaced-out word of the text, each once, plain Russian words apart."""
+    """Every word, glued word and spaced-out word of the text, each once, plain Russian words apart
+    (numbers on their own are no candidates: nothing reads them as a word)."""
     if "%" in text or "#" in text:
         text = _HIDDEN_SIGN.sub("*", text)  # one character for one: the spans stay those of the text
     plain: dict[Span, str] = {}
@@ -138,6 +141,8 @@ def candidates(text: str) -> Candidates:
     for match in _WORD_OR_RUN.finditer(text):
         if match.start("plain") >= 0:
             plain[match.span()] = match.group().lower().replace("ё", "е")
+            continue
+        if match.start("number") >= 0:
             continue
         other.update(dict.fromkeys(token.span() for token in _TOKEN.finditer(text, *match.span())))
         other[match.span()] = None
