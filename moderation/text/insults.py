@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.morphology import morph
@@ -93,8 +93,10 @@ class _Lexicon:
     safe: re.Pattern[str]
 
 
-def _forms(lemma: str, grammemes: tuple[str, ...] | None = None) -> Iterable[str]:
+@functools.lru_cache(maxsize=4096)  # the cues of several kinds share lemmas; used while building only
+def _forms(lemma: str, grammemes: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """Every form of the lemma's dictionary entries (with one of the grammemes, when given)."""
+    found = []
     for parse in morph().parse(lemma):
         if parse.normal_form.replace("ё", "е") != lemma.replace("ё", "е"):
             continue
@@ -103,9 +105,10 @@ def _forms(lemma: str, grammemes: tuple[str, ...] | None = None) -> Iterable[str
             if {"ADJS", "COMP"} & form.tag.grammemes:
                 continue
             if grammemes is None or any(g in form.tag for g in grammemes):
-                yield form.word.replace("ё", "е")
+                found.append(form.word.replace("ё", "е"))
     if grammemes is None:
-        yield lemma.replace("ё", "е")
+        found.append(lemma.replace("ё", "е"))
+    return tuple(dict.fromkeys(found))
 
 
 def _roots(chosen: Callable[[str], bool]) -> re.Pattern[str]:
