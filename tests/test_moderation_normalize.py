@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from moderation.text.caches import clear_caches
+from moderation.text.insults import check_insults
+from moderation.text.lexicon import check_obscenity
 from moderation.text.normalize import cyrillic_view, despaced, latin_view, normalise_text
+from moderation.text.words import candidates, readings
 
 
 @pytest.mark.parametrize(
@@ -61,3 +65,21 @@ def test_despaced_joins_letter_by_letter_writing_and_maps_back() -> None:
 def test_plain_text_needs_no_per_character_work() -> None:
     norm = normalise_text("Платье льняное, размер 44, цена 2 500 ₽.")
     assert norm.text == norm.original and isinstance(norm.starts, range)
+
+
+def test_candidates_keep_plain_words_apart_and_skip_numbers() -> None:
+    text = "Ёлка Дебил, х.уй и х у й за 2500 ₽, 6ля"
+    found = candidates(text)
+    assert sorted(found.plain.values()) == sorted(["елка", "дебил", "и", "х", "у", "й", "за"])
+    others = {text[start:end] for start, end in found.other}
+    assert {"х.уй", "х у й", "6ля"} <= others and "2500" not in others
+
+
+def test_clear_caches_empties_every_text_cache() -> None:
+    check_insults("Продам козла, 2 года")
+    check_obscenity("Продам козла, 2 года")
+    assert normalise_text.cache_info().currsize > 0 and candidates.cache_info().currsize > 0
+    clear_caches()
+    assert normalise_text.cache_info().currsize == 0
+    assert candidates.cache_info().currsize == 0
+    assert readings.cache_info().currsize == 0
