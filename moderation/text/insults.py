@@ -244,13 +244,13 @@ def _name(text: str, start: int) -> bool:
     return text[start].isupper() and _SENTENCE_START.search(text, 0, start) is None
 
 
-@cached(maxsize=16)
+@cached(maxsize=16, per_text=True)
 def _text_words(text: str) -> frozenset[str]:
     """The Russian words of a (lower-case) text, ё read as е."""
     return frozenset(_WORD.findall(text.replace("ё", "е")))
 
 
-@cached(maxsize=16)
+@cached(maxsize=16, per_text=True)
 def _suspects(vocabulary: frozenset[str]) -> frozenset[str]:
     """The plain words that may be in the lexicon: a listed form, a root, or a doubled letter ("дууура")."""
     lexicon = _lexicon()

@@ -99,7 +99,7 @@ def _fold_cluster(cluster: str) -> str:
     return "".join(folded)
 
 
-@cached(maxsize=64)
+@cached(maxsize=64, per_text=True)
 def normalise_text(raw: str) -> Normalised:
     """The normalised text with its map back to `raw` (cached: every check of a listing shares it)."""
     if _PLAIN.fullmatch(raw) or not raw:
@@ -166,19 +166,19 @@ def _cyrillic_token(token: str) -> str:
     return cyrillic_word(token)
 
 
-@cached(maxsize=16)
+@cached(maxsize=16, per_text=True)
 def cyrillic_view(norm: Normalised) -> Normalised:
     """Lower case, look-alikes read as Russian letters in tokens that contain a Russian letter."""
     return norm.replaced(_TO_FOLD_CYRILLIC.sub(lambda m: _cyrillic_token(m.group()), lower_case(norm.text)))
 
 
-@cached(maxsize=16)
+@cached(maxsize=16, per_text=True)
 def latin_view(norm: Normalised) -> Normalised:
     """Look-alikes read as Latin in tokens that contain Latin letters, as digits inside numbers."""
     return norm.replaced(_TO_FOLD_LATIN.sub(lambda m: _latin_token(m.group()), norm.text))
 
 
-@cached(maxsize=16)
+@cached(maxsize=16, per_text=True)
 def despaced(norm: Normalised) -> Normalised:
     """Runs of four or more single characters written one space apart, with those spaces removed."""
     keep = [True] * len(norm.text)

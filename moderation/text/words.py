@@ -130,7 +130,7 @@ class Candidates:
     other: tuple[Span, ...]
 
 
-@cached(maxsize=16)
+@cached(maxsize=16, per_text=True)
 def candidates(text: str) -> Candidates:
     """Every word, glued word and spaced-out word of the text, each once, plain Russian words apart
     (numbers on their own are no candidates: nothing reads them as a word)."""
