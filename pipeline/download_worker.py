@@ -84,6 +84,8 @@ def fetch(item: Downloadable, endpoint: str | None, report: bool) -> str:
         tqdm_class=bars if report else None,
         endpoint=endpoint,
     )
+    if report:  # the hub's byte bars may stop short of their total (it grows as files are found)
+        _say(fraction=1.0, text=f"Загрузка {item.name}")
     return commit
 
 
