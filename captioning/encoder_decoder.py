@@ -22,6 +22,7 @@ from captioning.neural import (
     generate_ids,
     load_model,
     load_pretrained,
+    quantized,
     russian_errors,
 )
 from captioning.template import compose_listing
@@ -79,6 +80,7 @@ def load(folder: Path, manifest: dict[str, Any], models: ModelStore) -> EncoderD
     """Load a VisionEncoderDecoderModel checkpoint folder with its image processor and tokenizer."""
     options, device = checked_options(folder, manifest, models, KIND, ("vision-encoder-decoder",))
     model = load_model(VisionEncoderDecoderModel, folder, options, device)
+    model = quantized(model, options, models, ("decoder",))
     image_processor = load_pretrained(AutoImageProcessor.from_pretrained, folder, "обработчика фото")
     tokenizer = load_pretrained(AutoTokenizer.from_pretrained, folder, "токенизатора")
     return EncoderDecoderCaptioner(folder, model, image_processor, tokenizer, options)

@@ -15,6 +15,7 @@ import torch
 from captioning.files import ADAPTER_CONFIG, missing_files
 from core.catalogue import download_command
 from core.models import ModelLoadError, ModelStore
+from core.placement import QUANTIZE_CHOICES
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ _NUMERIC = {
 class GenerationOptions:
     """Decoding options from the manifest's `generation` block. Decoding is deterministic (greedy or
     beam search) so the same listing always gets the same text; `pixel_budget` (all photos together) and
-    `max_image_side` (each photo) bound how large the photos reach a multi-image model."""
+    `max_image_side` (each photo) bound how large the photos reach a multi-image model; `quantize`
+    "int8" runs the language model's Linear layers in int8 on the CPU (ignored on a GPU)."""
 
     num_beams: int = 1
     max_new_tokens: int = 64
@@ -52,6 +54,7 @@ class GenerationOptions:
     dtype: str = "auto"
     pixel_budget: int = 802_816
     max_image_side: int = 448  # one photo ≤ 256 Qwen2-VL tokens; at 1344 one photo cost 2× ten (bench)
+    quantize: str = "none"
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any], folder: Path) -> GenerationOptions:
@@ -72,6 +75,11 @@ class GenerationOptions:
             raise NeuralModelError(f"{where}.do_sample: поддерживается только false (текст воспроизводим)")
         if block.get("dtype", "auto") not in ("auto", *DTYPES):
             raise NeuralModelError(f"{where}.dtype — одно из auto, {', '.join(DTYPES)}")
+        quantize = block.get("quantize", "none")
+        if quantize not in QUANTIZE_CHOICES:
+            raise NeuralModelError(f"{where}.quantize — одно из {', '.join(QUANTIZE_CHOICES)}")
+        if quantize == "int8" and block.get("dtype", "auto") not in ("auto", "float32"):
+            raise NeuralModelError(f"{where}.quantize int8 работает только с dtype auto или float32")
         return cls(**block)
 
     def generate_kwargs(self) -> dict[str, Any]:
@@ -189,6 +197,12 @@ def load_model(model_class: Any, folder: Path, options: GenerationOptions, devic
     model = load_pretrained(model_class.from_pretrained, folder, "модели", dtype=dtype)
     check_adapter(model, folder)
     return model.to(device).eval()
+
+
+def quantized(model: T, options: GenerationOptions, models: ModelStore, parts: tuple[str, ...]) -> T:
+    """`model` with the Linear layers of its language-model `parts` in int8 when the manifest asks for
+    `"quantize": "int8"` and it runs on the CPU (the store's placement decides; a GPU keeps them)."""
+    return models.placement.with_int8(options.quantize == "int8").quantize(model, parts)
 
 
 def eos_ids(model: torch.nn.Module) -> set[int]:

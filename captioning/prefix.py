@@ -36,6 +36,7 @@ from captioning.neural import (
     choose_dtype,
     generate_ids,
     load_pretrained,
+    quantized,
     russian_errors,
 )
 from core.models import ModelStore
@@ -371,5 +372,6 @@ def load(folder: Path, manifest: dict[str, Any], models: ModelStore) -> PrefixCa
         decoder = PeftModel.from_pretrained(decoder, folder).merge_and_unload()
         mapper = load_mapper(folder, config)
     model = PrefixModel(config, mapper, decoder).to(device=device, dtype=dtype).eval()
+    model = quantized(model, options, models, ("decoder",))
     tower = load_tower(config.vision, folder, models)
     return PrefixCaptioner(folder, model, PromptCoder(tokenizer, config), tower, options)

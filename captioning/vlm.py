@@ -28,6 +28,7 @@ from captioning.neural import (
     generate_ids,
     load_model,
     load_pretrained,
+    quantized,
     russian_errors,
 )
 from core.models import ModelStore
@@ -35,6 +36,7 @@ from masking.tokens import find_tokens
 from masking.types import MaskedListing
 
 KIND = "vlm"
+LANGUAGE_MODEL = ("model.language_model", "lm_head")  # what `"quantize": "int8"` turns to int8
 MODEL_TYPES = ("qwen2_vl", "qwen2_5_vl")
 IMAGE_TOKEN_TYPE = 1  # mm_token_type_ids value of an image placeholder (0 is text)
 CONTROL_RE = re.compile(r"<\|[^<>|]{0,40}\|>")  # chat-template markers such as <|im_end|>, <|image_pad|>
@@ -181,5 +183,6 @@ def load(folder: Path, manifest: dict[str, Any], models: ModelStore) -> VlmCapti
     image_processor = load_pretrained(AutoImageProcessor.from_pretrained, folder, "обработчика фото")
     chat_template = read_chat_template(folder, tokenizer)
     model = load_model(AutoModelForImageTextToText, folder, options, device)
+    model = quantized(model, options, models, LANGUAGE_MODEL)
     inputs = ChatInputs(tokenizer, image_processor, chat_template, model.config.image_token_id)
     return VlmCaptioner(folder, model, inputs, options)

@@ -17,11 +17,12 @@ from typing import Any, TypeVar
 
 from core.catalogue import download_command, is_present, model_dir
 from core.device import resolve_device
+from core.placement import Placement, check_quantize, limit_torch_threads, thread_count
 from core.settings import Settings
 from core.text import is_russian
 
 T = TypeVar("T")
-FolderLoader = Callable[[Path, str], T]  # (folder or file, device) -> model
+FolderLoader = Callable[[Path, Placement], T]  # (folder or file, placement: str() is the device) -> model
 _CAUSE_CHARS = 300
 
 
@@ -49,14 +50,26 @@ class ModelStore:
         self._models: dict[Hashable, Any] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
-        self._device: str | None = None
+        self._placement: Placement | None = None
 
     @property
     def device(self) -> str:
         """The torch device models load on (the LISTING_DEVICE setting, 'auto' resolved once)."""
-        if self._device is None:
-            self._device = resolve_device(self.settings.device)
-        return self._device
+        return self.placement.device
+
+    @property
+    def placement(self) -> Placement:
+        """Where and how the models run (LISTING_DEVICE, LISTING_QUANTIZE, LISTING_THREADS), resolved
+        once; torch's thread pool is lowered to the thread count then, before the first model loads."""
+        if self._placement is None:
+            settings = self.settings
+            quantize = check_quantize(settings.quantize, "LISTING_QUANTIZE")
+            threads = thread_count(settings.threads)
+            device = resolve_device(settings.device)
+            if device == "cpu":
+                limit_torch_threads(threads)
+            self._placement = Placement(device, int8=quantize == "int8", threads=threads)
+        return self._placement
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:
         """The model stored under `key`, made by `load()` on first use."""
@@ -74,18 +87,18 @@ class ModelStore:
     def load(
         self, path: Path, loader: FolderLoader[T], name: str | None = None, key: Hashable = None
     ) -> T:
-        """The model at `path` (a folder or a file) made by `loader(path, device)`, once per `key`
+        """The model at `path` (a folder or a file) made by `loader(path, placement)`, once per `key`
         (by default: per path and loader).
 
         Any failure becomes ModelLoadError naming the path (`name`, a catalogue or checkpoint name, adds
         the download command); a ModelLoadError the loader raises itself passes as it is.
         """
         path = path.resolve()
-        device = self.device  # a bad LISTING_DEVICE is its own error, not a broken folder
+        placement = self.placement  # a bad LISTING_DEVICE is its own error, not a broken folder
 
         def load() -> T:
             try:
-                return loader(path, device)
+                return loader(path, placement)
             except ModelLoadError:
                 raise
             except Exception as error:

@@ -8,7 +8,6 @@ part must also show skin in the middle of its box (photos.skin) unless the detec
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from PIL import Image
 
 from core.listing import Photo
 from core.models import ModelStore
+from core.placement import Placement
 from moderation.config import EXPLICIT_LABELS_RU, ModerationConfig
 from moderation.report import Check, sentence_start, stopwatch
 from photos.skin import skin_share
@@ -57,21 +57,19 @@ def bundled_model_path() -> Path | None:
     return path if path.is_file() else None
 
 
-def nudenet_session(model_path: Path, device: str = "cpu") -> Any:
+def nudenet_session(model_path: Path, placement: Placement) -> Any:
     """The ONNX Runtime session of a detector file (through the model store: once per path).
 
-    It runs on the CPU whatever the torch device, with the process's thread budget when one is set
-    (OMP_NUM_THREADS, which a batch worker process or a Ray actor gets as its share of the cores), else
-    ONNX Runtime's default. Idle worker threads sleep instead of spinning: on a shared CPU spinning
-    burns time others need. No memory arena: a ten-photo batch would otherwise keep its working memory
-    (tens of MB) between requests.
+    It runs on the CPU whatever the torch device, with the store's thread count (the CPUs torch uses
+    too: the two take turns, so neither pool is over-subscribed). Idle worker threads sleep instead of
+    spinning: spinning would burn the CPU time torch needs next. No memory arena: a ten-photo batch
+    would otherwise keep its working memory (tens of MB) between requests.
     """
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
-    threads = os.environ.get("OMP_NUM_THREADS", "").strip()
-    if threads.isdigit() and int(threads) > 0:
-        options.intra_op_num_threads = int(threads)
+    options.intra_op_num_threads = placement.threads
+    options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.enable_cpu_mem_arena = False
     return onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])

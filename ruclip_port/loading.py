@@ -6,11 +6,18 @@ from pathlib import Path
 
 from core.catalogue import RUCLIP_MODEL
 from core.models import ModelStore
+from core.placement import Placement
 from ruclip_port.ruclip import RuCLIP
 
+# With LISTING_QUANTIZE=int8 only the text tower's Linear layers go int8: the image tower's features
+# feed the prefix captioner and every photo score, and it is measured apart in bench_pipeline.
+INT8_PARTS = ("transformer",)
 
-def _from_folder(folder: Path, device: str) -> RuCLIP:
-    return RuCLIP.from_pretrained(folder, device=device)
+
+def _from_folder(folder: Path, placement: Placement) -> RuCLIP:
+    clip = RuCLIP.from_pretrained(folder, device=placement.device)
+    clip.model = placement.prepare(clip.model, INT8_PARTS)
+    return clip
 
 
 def load_ruclip(models: ModelStore) -> RuCLIP | None:

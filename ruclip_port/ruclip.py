@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +20,37 @@ from ruclip_port.tokenizer import BPETokenizer, RuCLIPTokenizer
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "pytorch_model.bin"
 BPE_FILE = "bpe.model"
+
+
+class PhotoMemo:
+    """Tensors computed from photos, kept while each photo object lives (by identity; an entry goes when
+    its photo is garbage-collected), so a photo is encoded once however many stages ask for it."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[weakref.ref, torch.Tensor]] = {}
+        self._lock = threading.RLock()  # re-entrant: a collected photo's callback may run while held
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def get(self, image: Image.Image) -> torch.Tensor | None:
+        """The tensor kept for this very photo object, or None."""
+        with self._lock:
+            item = self._items.get(id(image))
+        return item[1] if item is not None and item[0]() is image else None
+
+    def put(self, image: Image.Image, value: torch.Tensor) -> None:
+        """Keep `value` for `image` until the photo object is collected."""
+        key = id(image)
+
+        def forget(ref: weakref.ref) -> None:
+            with self._lock:
+                if self._items.get(key, (None,))[0] is ref:
+                    del self._items[key]
+
+        with self._lock:
+            self._items[key] = (weakref.ref(image, forget), value)
 
 
 class RuCLIP:
@@ -41,6 +74,7 @@ class RuCLIP:
         self.tokenizer = tokenizer
         self.preprocess = preprocess
         self._prompts: dict[tuple[str, ...], torch.Tensor] = {}
+        self._photos = PhotoMemo()  # raw image features of the photos still in use
 
     @classmethod
     def from_pretrained(
@@ -94,15 +128,21 @@ class RuCLIP:
         """Image embeddings, shape (len(images), embed_dim).
 
         Unit-normalised by default; `normalize=False` gives the raw projected features of the vision
-        tower (what a CLIP-prefix captioner consumes).
+        tower (what a CLIP-prefix captioner consumes). Each photo object is encoded once while it lives:
+        the request's embeddings and a prefix captioner given the same photos share one pass. Photos go
+        to the device as uint8 in batches and are normalised there, in the model's dtype.
         """
         if not images:
             return torch.empty(0, self.embed_dim)
-        parts = [
-            self.model.encode_image(self.preprocess(images[i : i + batch_size]).to(self.device))
-            for i in range(0, len(images), batch_size)
-        ]
-        features = torch.cat(parts).float().cpu()
+        missing = [image for image in {id(i): i for i in images}.values() if self._photos.get(image) is None]
+        dtype = self.model.visual.conv1.weight.dtype
+        for start in range(0, len(missing), batch_size):
+            batch = missing[start : start + batch_size]
+            pixels = self.preprocess.pixels(batch).to(self.device, non_blocking=True)
+            features = self.model.encode_image(self.preprocess.normalise(pixels, dtype)).float().cpu()
+            for image, row in zip(batch, features, strict=True):
+                self._photos.put(image, row)
+        features = torch.stack([self._photos.get(image) for image in images])
         return F.normalize(features, dim=-1) if normalize else features
 
     @torch.inference_mode()

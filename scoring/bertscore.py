@@ -22,6 +22,7 @@ from razdel import sentenize
 
 from core.catalogue import BERTSCORE_MODEL
 from core.models import ModelStore
+from core.placement import Placement
 
 if TYPE_CHECKING:
     from bert_score import BERTScorer
@@ -38,10 +39,11 @@ class BertScore:
     f1: float
 
 
-def _scorer(folder: Path, device: str) -> BERTScorer:
+def _scorer(folder: Path, placement: Placement) -> BERTScorer:
     from bert_score import BERTScorer
 
-    scorer = BERTScorer(model_type=str(folder), num_layers=BERTSCORE_LAYER, device=device)
+    scorer = BERTScorer(model_type=str(folder), num_layers=BERTSCORE_LAYER, device=placement.device)
+    scorer._model = placement.prepare(scorer._model)
     # Chunks are sized by the tokenizer's model_max_length; a folder whose tokenizer config lacks it
     # would overflow the position embeddings, so cap it at what the model can read.
     positions = scorer._model.config.max_position_embeddings
@@ -86,7 +88,7 @@ def _token_vectors(scorer: BERTScorer, texts: list[str]) -> list[tuple[torch.Ten
     ]
     flat = [piece for pieces in per_text for piece in pieces]
     vectors, mask, idf = get_bert_embedding(flat, scorer._model, tokenizer, weights, device=scorer.device)
-    vectors, keep = vectors.cpu(), mask.bool().cpu()
+    vectors, keep = vectors.float().cpu(), mask.bool().cpu()  # float16 on a GPU
     out, start = [], 0
     for pieces in per_text:
         rows = slice(start, start + len(pieces))

@@ -24,6 +24,7 @@ from core.catalogue import (
     model_dir,
 )
 from core.models import FolderLoader, ModelStore
+from core.placement import Placement
 from core.settings import Settings
 from moderation.config import ModerationConfig
 from moderation.report import Check
@@ -35,8 +36,9 @@ Classifier = tuple[Any, Any]  # (tokenizer, sequence classification model)
 Scores = list[tuple[float, dict[str, float]]]  # per sentence: (toxicity, probability of every label)
 
 
-def load_classifier(folder: Path, device: str) -> Classifier:
-    """Tokenizer and sequence classifier from a local folder (through the model store: once per folder)."""
+def load_classifier(folder: Path, placement: Placement) -> Classifier:
+    """Tokenizer and sequence classifier from a local folder (through the model store: once per folder),
+    placed as the store says (int8 Linear layers on the CPU with LISTING_QUANTIZE=int8)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
@@ -44,7 +46,7 @@ def load_classifier(folder: Path, device: str) -> Classifier:
     missing = set(LABELS) - set(model.config.id2label.values())
     if missing:
         raise ValueError(f"the classifier lacks the labels {sorted(missing)}")
-    return tokenizer, model.to(device).eval()
+    return tokenizer, placement.prepare(model)
 
 
 def label_probabilities(

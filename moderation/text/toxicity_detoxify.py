@@ -18,18 +18,22 @@ from pathlib import Path
 from typing import Any
 
 from core.catalogue import DETOXIFY_CHECKPOINT
+from core.placement import Placement
 from moderation.config import ModerationConfig
 
 Detector = Any  # detoxify.Detoxify: .model (XLMRobertaForSequenceClassification), .tokenizer, .predict
 _WORKING_DIRECTORY = threading.Lock()  # the working directory belongs to the process: one load at a time
 
 
-def load_detoxify(folder: Path, device: str) -> Detector:
-    """Detoxify's multilingual model from a local folder (through the model store: once per folder)."""
+def load_detoxify(folder: Path, placement: Placement) -> Detector:
+    """Detoxify's multilingual model from a local folder (through the model store: once per folder),
+    placed as the store says (int8 Linear layers on the CPU with LISTING_QUANTIZE=int8)."""
     from detoxify import Detoxify
 
+    checkpoint = str(folder / DETOXIFY_CHECKPOINT.name)
     with _WORKING_DIRECTORY, contextlib.chdir(folder):
-        detector = Detoxify("multilingual", checkpoint=str(folder / DETOXIFY_CHECKPOINT.name), device=device)
+        detector = Detoxify("multilingual", checkpoint=checkpoint, device=placement.device)
+    detector.model = placement.prepare(detector.model)
     # predict() truncates to the tokenizer's limit, which the hub's tokenizer.json alone leaves unset;
     # RoBERTa positions start after the padding index, so the model takes that many fewer tokens.
     config = detector.model.config

@@ -1,0 +1,403 @@
+"""The listing a seller waits for: `Pipeline.run` end to end with every model folder present, per stage,
+and the speed levers one by one (before → after, interleaved in one process).
+
+Models: random weights in the real shapes and file layouts (`bench.pipeline_models`), built once into a
+cache folder (`$LISTING_BENCH_CACHE`, default ~/.cache/listing-captions/bench-pipeline-v<N>). Photos:
+the first 10 real product photos of ../shared/data/photos/products. Captioners: `vit-rugpt2`
+(ViT-B/16 + GPT-2, the project's manifest: 4 beams, 32 new tokens; on the multi route it captions the
+photo that best matches the text) and `prefix` (ruCLIP tower → mapper → GPT-2 with LoRA, 160 new
+tokens, as `tools.train` writes it). Random decoders never emit end-of-text, so every run generates
+exactly `max_new_tokens`: the figure is the longest text the manifest allows. The moderation thresholds
+are set to let everything through: the bench times the checks, random verdicts must not end a run.
+
+Cases: 1 photo (single route) and 10 photos (multi route), with each captioner. Each figure is the
+median of `--runs` warm runs after one warm-up run that loads the models. «models» is the share of the
+total spent inside model calls (torch forward passes, `generate` loops, ONNX runs), measured in one
+more, instrumented run; the rest is pipeline overhead (decoding photos, tokenisers, Python).
+
+    python -m bench.bench_pipeline [--runs 5] [--tables speed,levers] [--levers NAME,...] [--cases ...]
+
+prints a Markdown report: the shipped configuration per case (with peak RSS, each case group in its own
+process), then one table per lever. The load average is printed with every table: on a shared machine
+wall times inflate, so compare figures of the same table (interleaved) rather than across tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bench.pipeline_models import ED_CHECKPOINT, PREFIX_CHECKPOINT, build, default_cache, is_built
+from bench.timing import peak_rss_mb
+from core.settings import PROJECT_ROOT
+
+PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "products"
+STAGES = ("validate", "moderate", "mask", "diversity", "route", "generate", "restore", "score")
+ATTRIBUTES = {
+    "Категория": "Одежда, обувь, аксессуары", "Вид одежды": "Куртка", "Цвет": "синий",
+    "Материал": "полиэстер", "Размер": "48", "Состояние": "Б/у", "Цена": "3500 руб.",
+}  # fmt: skip
+TEXT = (
+    "Продаю зимнюю мужскую куртку, носил один сезон. Тёплая, с капюшоном и меховой опушкой, на молнии, "
+    "два глубоких кармана и внутренний карман на кнопке. Без дыр и пятен, все молнии работают. Размер 48, "
+    "рост 180. Отдам за 3500 руб., торг уместен. Самовывоз у метро или отправлю почтой."
+)
+CAPTIONERS = {"ed": ED_CHECKPOINT, "prefix": PREFIX_CHECKPOINT}
+CASES = {"1-ed": (1, "ed"), "10-ed": (10, "ed"), "1-prefix": (1, "prefix"), "10-prefix": (10, "prefix")}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One configuration of the pipeline: the settings, the captioners' manifest option, torch threads,
+    and whether ruCLIP keeps each photo's features for later stages (the "encode once" lever)."""
+
+    name: str
+    quantize: str = "none"  # LISTING_QUANTIZE: the scoring and moderation models
+    int8_captioner: bool = False  # "quantize": "int8" in the captioners' manifests
+    threads: str = "auto"  # LISTING_THREADS
+    photo_memo: bool = True
+
+
+BEFORE = Variant("до", photo_memo=False)
+SHIPPED = Variant("после", int8_captioner=True)
+# lever: (what it is, before, after, cases it is measured on)
+LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
+    "int8-captioner": (
+        "int8 декодера описаний (`\"quantize\": \"int8\"` в манифесте)",
+        BEFORE, replace(BEFORE, name="после", int8_captioner=True), ("1-ed", "10-ed", "10-prefix"),
+    ),
+    "int8-scoring": (
+        "int8 моделей оценки и модерации (`LISTING_QUANTIZE=int8`: текст ruCLIP, токсичность, BERTScore)",
+        BEFORE, replace(BEFORE, name="после", quantize="int8"), ("10-ed",),
+    ),
+    "photos-once": (
+        "признаки фото ruCLIP один раз на запрос (модерация, маршрут, префиксная модель, оценка)",
+        BEFORE, replace(BEFORE, name="после", photo_memo=True), ("10-prefix",),
+    ),
+    "threads": (
+        "потоки: 1 против `LISTING_THREADS=auto` (все доступные ядра)",
+        replace(BEFORE, name="1 поток", threads="1"), replace(BEFORE, name="auto"), ("1-ed", "10-ed"),
+    ),
+    "all": ("все рычаги, включённые по умолчанию", BEFORE, SHIPPED, tuple(CASES)),
+}  # fmt: skip
+
+
+def photo_paths(count: int) -> list[Path]:
+    """The first `count` real product photos."""
+    paths = sorted(PHOTOS.glob("*/*.jpg"))[:count]
+    if len(paths) < count:
+        raise SystemExit(f"нужно {count} фото в {PHOTOS}, найдено {len(paths)}")
+    return paths
+
+
+def checkpoints_for(cache: Path, variant: Variant, root: Path) -> Path:
+    """A checkpoints folder for `variant`: the cache's folders linked file by file, with the manifest's
+    `quantize` option set as the variant says."""
+    folder = root / f"checkpoints-{'int8' if variant.int8_captioner else 'fp32'}"
+    if folder.is_dir():
+        return folder
+    for source in (cache / "checkpoints").iterdir():
+        target = folder / source.name
+        target.mkdir(parents=True)
+        for item in source.iterdir():
+            if item.name != "checkpoint.json":
+                (target / item.name).symlink_to(item)
+        manifest = json.loads((source / "checkpoint.json").read_text(encoding="utf-8"))
+        if variant.int8_captioner and manifest["kind"] != "template":
+            manifest.setdefault("generation", {})["quantize"] = "int8"
+        (target / "checkpoint.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+class ForgetfulMemo:
+    """The "before" of the encode-once lever: ruCLIP keeps no photo features, so every stage that asks
+    encodes the photos again (as before the lever)."""
+
+    def get(self, image: Any) -> None:
+        return None
+
+    def put(self, image: Any, value: Any) -> None:
+        return None
+
+
+def make_pipeline(cache: Path, variant: Variant, root: Path) -> Any:
+    """A Pipeline over the cache's models for `variant`; moderation lets every listing through."""
+    from core.settings import Settings
+    from moderation.config import ModerationConfig
+    from pipeline.runner import Pipeline
+
+    settings = Settings(
+        models_dir=cache / "models", checkpoints_dir=checkpoints_for(cache, variant, root), device="cpu",
+        quantize=variant.quantize, threads=variant.threads,
+    )  # fmt: skip
+    permissive = ModerationConfig(
+        explicit_threshold=1.01, contacts_verdict="warn", toxicity_reject=1.01, toxicity_warn=1.01,
+        mismatch_verdict="warn",
+    )  # fmt: skip
+    return Pipeline(settings, moderation=permissive)
+
+
+class ModelClock:
+    """Wall time spent inside model calls: outermost torch module forwards, `generate` loops and ONNX
+    Runtime runs (nested calls count once)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._depth = 0
+        self._start = 0.0
+
+    def enter(self, *_: Any) -> None:
+        if self._depth == 0:
+            self._start = time.perf_counter()
+        self._depth += 1
+
+    def leave(self, *_: Any) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self.seconds += time.perf_counter() - self._start
+
+    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self.enter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.leave()
+
+        return timed
+
+    @contextmanager
+    def running(self) -> Iterator[ModelClock]:
+        """Count model time while the block runs."""
+        import onnxruntime
+        import torch
+        from transformers import GenerationMixin
+
+        hooks = [
+            torch.nn.modules.module.register_module_forward_pre_hook(self.enter),
+            torch.nn.modules.module.register_module_forward_hook(self.leave),
+        ]
+        patched = [(GenerationMixin, "generate"), (onnxruntime.InferenceSession, "run")]
+        originals = [getattr(owner, name) for owner, name in patched]
+        for (owner, name), original in zip(patched, originals, strict=True):
+            setattr(owner, name, self.wrap(original))
+        try:
+            yield self
+        finally:
+            for hook in hooks:
+                hook.remove()
+            for (owner, name), original in zip(patched, originals, strict=True):
+                setattr(owner, name, original)
+
+
+@dataclass
+class Runner:
+    """One variant's pipeline and the timings of its runs, per case."""
+
+    variant: Variant
+    pipeline: Any
+    timings: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    model_share: dict[str, float] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
+
+    def setup(self) -> None:
+        """Process-wide state this variant needs before a run: torch threads, ruCLIP's photo memo."""
+        import torch
+
+        from core.placement import thread_count
+        from ruclip_port import load_ruclip
+
+        torch.set_num_threads(thread_count(self.variant.threads))
+        clip = load_ruclip(self.pipeline.models)
+        if clip is not None and not self.variant.photo_memo:
+            clip._photos = ForgetfulMemo()
+
+    def run(self, case: str) -> dict[str, float]:
+        """One `Pipeline.run` of `case`; its stage timings."""
+        from core.listing import Listing
+
+        photos, captioner = CASES[case]
+        self.setup()
+        listing = Listing(photo_paths(photos), dict(ATTRIBUTES), TEXT)
+        checkpoint = CAPTIONERS[captioner]
+        result = self.pipeline.run(listing, single_checkpoint=checkpoint, multi_checkpoint=checkpoint)
+        if result.status != "ok":
+            raise SystemExit(f"{self.variant.name}, {case}: {result.status} {result.reasons}")
+        if result.checkpoint["used"] != checkpoint:
+            raise SystemExit(f"{case}: ответила модель {result.checkpoint['used']}, а не {checkpoint}")
+        self.tokens[case] = result.scores["generated_tokens"]
+        return result.timings
+
+    def measure(self, case: str) -> None:
+        """One timed run of `case`, kept."""
+        self.timings.setdefault(case, []).append(self.run(case))
+
+    def instrumented(self, case: str) -> None:
+        """One more run with the model clock on: the share of the total spent in model calls."""
+        with ModelClock().running() as clock:
+            total = self.run(case)["total"]
+        self.model_share[case] = clock.seconds / total
+
+    def medians(self, case: str) -> dict[str, float]:
+        """Median of each stage and of the total over the kept runs."""
+        runs = self.timings[case]
+        return {stage: statistics.median(run.get(stage, 0.0) for run in runs) for stage in (*STAGES, "total")}
+
+
+def interleaved(runners: list[Runner], cases: tuple[str, ...], runs: int) -> None:
+    """Warm up every runner on every case, then `runs` rounds: each round runs each case on each runner
+    in turn, so a change in the machine's load hits every variant alike."""
+    for case in cases:
+        for runner in runners:
+            runner.run(case)
+    for _ in range(runs):
+        for case in cases:
+            for runner in runners:
+                runner.measure(case)
+    for case in cases:
+        for runner in runners:
+            runner.instrumented(case)
+
+
+def report(runners: list[Runner], cases: tuple[str, ...]) -> dict[str, Any]:
+    """JSON-ready medians per variant and case, with the load average and peak RSS of this process."""
+    return {
+        "load": [round(x, 2) for x in os.getloadavg()],
+        "peak_rss_mb": round(peak_rss_mb()),
+        "variants": {
+            runner.variant.name: {
+                case: {
+                    "medians": runner.medians(case),
+                    "runs": len(runner.timings[case]),
+                    "model_share": runner.model_share[case],
+                    "tokens": runner.tokens[case],
+                }
+                for case in cases
+            }
+            for runner in runners
+        },
+    }
+
+
+def child(cache: Path, variants: list[Variant], cases: tuple[str, ...], runs: int) -> dict[str, Any]:
+    """The work of one child process: pipelines for `variants`, interleaved runs of `cases`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        runners = [Runner(v, make_pipeline(cache, v, Path(tmp))) for v in variants]
+        load_average = os.getloadavg()
+        interleaved(runners, cases, runs)
+        result = report(runners, cases)
+        result["load_start"] = [round(x, 2) for x in load_average]
+        return result
+
+
+def spawn(args: argparse.Namespace, job: dict[str, Any]) -> dict[str, Any]:
+    """Run one job in a fresh process (so its peak RSS is its own); its JSON result."""
+    command = [sys.executable, "-m", "bench.bench_pipeline", "--child", json.dumps(job),
+               "--runs", str(args.runs), "--cache", str(args.cache)]  # fmt: skip
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"задание {job} не удалось:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def seconds(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def speed_table(results: dict[str, dict[str, Any]], cases: tuple[str, ...]) -> list[str]:
+    """The shipped configuration per case: stages, total, model share, tokens, peak RSS."""
+    lines = [
+        "| случай | " + " | ".join(STAGES) + " | **итого, с** | в моделях | токенов | пик RSS, МиБ | load |",
+        "|---" * (len(STAGES) + 6) + "|",
+    ]
+    for case in cases:
+        photos, captioner = CASES[case]
+        result = results[captioner]
+        data = result["variants"][SHIPPED.name][case]
+        medians = data["medians"]
+        route = "одно фото" if photos == 1 else "несколько фото"
+        lines.append(
+            f"| {photos} фото, {route}, {CAPTIONERS[captioner]} | "
+            + " | ".join(seconds(medians[s]) for s in STAGES)
+            + f" | **{seconds(medians['total'])}** | {data['model_share']:.0%} | {data['tokens']} | "
+            f"{result['peak_rss_mb']} | {result['load_start'][0]:.1f}→{result['load'][0]:.1f} |"
+        )
+    return lines
+
+
+def lever_table(name: str, result: dict[str, Any]) -> list[str]:
+    """Before → after of one lever, per case: total and the stages that changed."""
+    title, before, after, _ = LEVERS[name]
+    cases = tuple(result["variants"][before.name])
+    lines = [
+        f"**{name}**: {title}. load {result['load_start'][0]:.1f}→{result['load'][0]:.1f}", "",
+        f"| случай | {before.name}, с | {after.name}, с | × | moderate | generate | score |",
+        "|---" * 7 + "|",
+    ]  # fmt: skip
+    for case in cases:
+        a = result["variants"][before.name][case]["medians"]
+        b = result["variants"][after.name][case]["medians"]
+        photos, captioner = CASES[case]
+        stages = " | ".join(f"{seconds(a[s])}→{seconds(b[s])}" for s in ("moderate", "generate", "score"))
+        lines.append(
+            f"| {photos} фото, {CAPTIONERS[captioner]} | {seconds(a['total'])} | {seconds(b['total'])} | "
+            f"{a['total'] / b['total']:.2f} | {stages} |"
+        )
+    return lines
+
+
+def main() -> None:
+    """Build the cache if needed, run every table's jobs in child processes, print the Markdown report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=default_cache())
+    parser.add_argument("--tables", default="speed,levers", help="speed, levers or both")
+    parser.add_argument("--levers", default=",".join(LEVERS))
+    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.build:
+        build(args.cache)
+        return
+    if args.child:
+        job = json.loads(args.child)
+        variants = [Variant(**v) for v in job["variants"]]
+        print(json.dumps(child(args.cache, variants, tuple(job["cases"]), args.runs)))
+        return
+    if not is_built(args.cache):
+        print(f"Собираю модели в {args.cache} (один раз)…", file=sys.stderr, flush=True)
+        own = [sys.executable, "-m", "bench.bench_pipeline", "--build", "--cache", str(args.cache)]
+        subprocess.run(own, cwd=PROJECT_ROOT, check=True)  # the models' memory stays out of this process
+    cases = tuple(c for c in args.cases.split(",") if c)
+    tables = args.tables.split(",")
+    print(f"# bench_pipeline: {os.cpu_count()} ядра, torch-потоков по умолчанию — все доступные; "
+          f"медианы {args.runs} прогонов; {time.strftime('%Y-%m-%d %H:%M')}\n")  # fmt: skip
+    if "speed" in tables:
+        results = {}
+        for captioner in dict.fromkeys(CASES[c][1] for c in cases):
+            own = tuple(c for c in cases if CASES[c][1] == captioner)
+            results[captioner] = spawn(args, {"variants": [SHIPPED.__dict__], "cases": own})
+        print("\n".join(speed_table(results, cases)) + "\n", flush=True)
+    if "levers" in tables:
+        for name in args.levers.split(","):
+            _, before, after, lever_cases = LEVERS[name]
+            chosen = tuple(c for c in lever_cases if c in cases)
+            if chosen:
+                result = spawn(args, {"variants": [before.__dict__, after.__dict__], "cases": chosen})
+                print("\n".join(lever_table(name, result)) + "\n", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Quality parity of the int8 lever: what a seller sees must not change.
+
+- Captions: a tiny ViT + GPT-2 captioner is first trained here (a few hundred steps on a toy corpus of
+  coloured photos and their captions) until it is confident, as a real model is; its checkpoint is then
+  loaded through the registry with and without `"quantize": "int8"`, and greedy captions must be the same.
+- Scores: every ruCLIP similarity and the BERTScore F1 of a result, and the toxicity score, with and
+  without LISTING_QUANTIZE=int8, must agree within 0.01.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from transformers import BertForSequenceClassification
+
+from captioning.encoder_decoder import EncoderDecoderCaptioner
+from captioning.registry import Registry
+from core.catalogue import BERTSCORE_MODEL, RUCLIP_MODEL, TOXICITY_MODEL
+from core.models import ModelStore
+from core.settings import Settings
+from moderation.config import ModerationConfig
+from moderation.text.toxicity import check_toxicity
+from ruclip_port import PhotoEmbeddings, load_ruclip
+from scoring import compute_scores
+from scoring.report import CLIP_SCORES
+from tests.neural_fixtures import build_vit_gpt2, read_manifest
+from tests.test_moderation_toxicity import make_tiny_toxicity
+from tests.tiny_bert import make_tiny_bert
+from tests.tiny_models import make_tiny_ruclip
+
+NAME = "trained-vit-gpt2"
+TOLERANCE = 0.01
+STEPS = 300
+COLOURS = {
+    "Продаётся детская куртка синего цвета.": (30, 40, 200),
+    "Платье летнее, хлопок, почти новое.": (200, 30, 40),
+    "Шапка вязаная, шерсть, зелёная.": (30, 170, 60),
+    "Кроссовки мужские, белые, носил один сезон.": (240, 240, 240),
+    "Товар в отличном состоянии, без дефектов.": (20, 20, 20),
+    "Набор стульев, дерево, состояние хорошее.": (150, 100, 40),
+}
+
+
+def _photo(colour: tuple[int, int, int], seed: int) -> Image.Image:
+    """A photo of one colour with a little noise (so no two photos are the same)."""
+    noise = torch.randint(-12, 13, (40, 40, 3), generator=torch.Generator().manual_seed(seed))
+    pixels = (torch.tensor(colour) + noise).clamp(0, 255).to(torch.uint8)
+    return Image.fromarray(pixels.numpy())
+
+
+def _train(folder: Path) -> None:
+    """Teacher-forced training of the checkpoint in `folder` on the colour → caption corpus, saved back."""
+    captioner = Registry(Settings(checkpoints_dir=folder.parent, device="cpu")).load(folder.name)
+    model, tokenizer = captioner.model, captioner.tokenizer
+    eos = tokenizer.eos_token_id
+    captions = list(COLOURS)
+    ids = [[*tokenizer.encode(caption), eos] for caption in captions]
+    width = max(map(len, ids))
+    labels = torch.tensor([row + [-100] * (width - len(row)) for row in ids])
+    photos = [_photo(COLOURS[caption], seed) for seed, caption in enumerate(captions)]
+    pixels = torch.cat([captioner.preprocess(photo)["pixel_values"] for photo in photos])
+    torch.manual_seed(0)
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    for _ in range(STEPS):
+        loss = model(pixel_values=pixels, labels=labels).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.eval()
+    model.save_pretrained(folder)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> Iterator[None]:
+    """Tiny tensors: one torch thread beats several, above all on a shared machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def captioners(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[EncoderDecoderCaptioner, EncoderDecoderCaptioner]:
+    """The trained checkpoint loaded as it is and with `"quantize": "int8"` in its manifest."""
+    root = tmp_path_factory.mktemp("checkpoints")
+    _train(build_vit_gpt2(root / NAME, {"max_new_tokens": 48}))
+    shutil.copytree(root / NAME, root / f"{NAME}-int8")
+    manifest = read_manifest(root / NAME)
+    manifest["generation"] |= {"quantize": "int8"}
+    (root / f"{NAME}-int8" / "checkpoint.json").write_text(json.dumps(manifest), encoding="utf-8")
+    registry = Registry(Settings(checkpoints_dir=root, device="cpu"))
+    return registry.load(NAME), registry.load(f"{NAME}-int8")
+
+
+def test_greedy_captions_of_a_confident_model_are_the_same_in_int8(
+    captioners: tuple[EncoderDecoderCaptioner, EncoderDecoderCaptioner],
+) -> None:
+    plain, int8 = captioners
+    assert plain.options.num_beams == 1 and int8.options.quantize == "int8"
+    photos = {caption: _photo(colour, 100 + i) for i, (caption, colour) in enumerate(COLOURS.items())}
+    for caption, photo in photos.items():  # unseen photos of the trained colours
+        expected = plain.caption(photo)
+        assert expected.text == caption and expected.confidence > 0.9  # trained: right and sure
+        got = int8.caption(photo)
+        assert got.text == expected.text
+        assert got.confidence == pytest.approx(expected.confidence, abs=TOLERANCE)
+
+
+@pytest.fixture(scope="module")
+def models_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    models = tmp_path_factory.mktemp("models")
+    make_tiny_ruclip(models / RUCLIP_MODEL)
+    make_tiny_bert(models / BERTSCORE_MODEL, layers=10, hidden=64, heads=4, intermediate=128)
+    make_tiny_toxicity(models, {"non-toxic": 0.5, "insult": -0.5, "dangerous": -1.0})
+    folder = models / TOXICITY_MODEL
+    classifier = BertForSequenceClassification.from_pretrained(folder)
+    with torch.no_grad():  # a head that reads the text (the helper's head gives the biases whatever it reads)
+        classifier.classifier.weight.normal_(0.0, 1.0, generator=torch.Generator().manual_seed(0))
+    classifier.save_pretrained(folder)
+    return models
+
+
+def _scores(models_folder: Path, quantize: str, photos: list[Image.Image]) -> dict[str, float]:
+    store = ModelStore(Settings(models_dir=models_folder, device="cpu", quantize=quantize))
+    embeddings = PhotoEmbeddings(load_ruclip(store), photos)
+    attributes = {"Тип": "чашка", "Цвет": "красный", "Цена": "350 руб."}
+    generated = "Красная кофейная чашка с блюдцем из фарфора, без сколов. Цена 350 руб."
+    scores = compute_scores(generated, attributes, "Продаю чашку с блюдцем.", embeddings, store)
+    toxicity = check_toxicity("Чашка почти новая. Покупатели все дураки!", store, ModerationConfig())
+    return {**{name: scores[name] for name in (*CLIP_SCORES, "bertscore_f1")}, "toxicity": toxicity.score}
+
+
+def test_scores_agree_within_a_hundredth_in_int8(models_folder: Path, shared_photos: Path) -> None:
+    photos = [Image.open(p) for p in sorted(shared_photos.rglob("*.jpg"))[:4]]
+    plain, int8 = _scores(models_folder, "none", photos), _scores(models_folder, "int8", photos)
+    assert None not in plain.values() and plain.keys() == int8.keys()
+    differences = {name: abs(plain[name] - int8[name]) for name in plain}
+    assert max(differences.values()) <= TOLERANCE, differences
+    assert differences["clip_seller_text_photo_mean"] > 0 and differences["toxicity"] > 0  # int8 really ran
