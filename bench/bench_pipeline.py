@@ -59,17 +59,20 @@ CASES = {"1-ed": (1, "ed"), "10-ed": (10, "ed"), "1-prefix": (1, "prefix"), "10-
 
 @dataclass(frozen=True)
 class Variant:
-    """One configuration of the pipeline: the settings, the captioners' manifest option, torch threads,
-    and whether ruCLIP keeps each photo's features for later stages (the "encode once" lever)."""
+    """One configuration of the pipeline: the settings, the captioners' manifest option, and the two
+    levers that are always on in the code, which the bench can turn off to measure the "before":
+    ruCLIP keeping each photo's features for later stages, and beam search leaving the photo's
+    cross-attention cache in place."""
 
     name: str
     quantize: str = "none"  # LISTING_QUANTIZE: the scoring and moderation models
     int8_captioner: bool = False  # "quantize": "int8" in the captioners' manifests
     threads: str = "auto"  # LISTING_THREADS
-    photo_memo: bool = True
+    photo_memo: bool = True  # photos shrunk and encoded once for every stage
+    photo_cache: bool = True  # beam search leaves the photo's cross-attention cache in place
 
 
-BEFORE = Variant("до", photo_memo=False)
+BEFORE = Variant("до", photo_memo=False, photo_cache=False)
 SHIPPED = Variant("после", int8_captioner=True)
 # lever: (what it is, before, after, cases it is measured on)
 LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
@@ -82,8 +85,13 @@ LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
         BEFORE, replace(BEFORE, name="после", quantize="int8"), ("10-ed",),
     ),
     "photos-once": (
-        "признаки фото ruCLIP один раз на запрос (модерация, маршрут, префиксная модель, оценка)",
-        BEFORE, replace(BEFORE, name="после", photo_memo=True), ("10-prefix",),
+        "каждое фото уменьшается один раз для всех моделей и кодируется ruCLIP один раз (модерация, "
+        "маршрут, префиксная модель, оценка)",
+        BEFORE, replace(BEFORE, name="после", photo_memo=True), ("10-ed", "10-prefix"),
+    ),
+    "beam-cache": (
+        "лучевой поиск не переупорядочивает кэш внимания к фото (он один для всех лучей)",
+        BEFORE, replace(BEFORE, name="после", photo_cache=True), ("1-ed",),
     ),
     "threads": (
         "потоки: 1 против `LISTING_THREADS=auto` (все доступные ядра)",
@@ -120,9 +128,18 @@ def checkpoints_for(cache: Path, variant: Variant, root: Path) -> Path:
     return folder
 
 
+def _one_photo_cache() -> type:
+    from captioning.encoder_decoder import OnePhotoCache
+
+    return OnePhotoCache
+
+
+ONE_PHOTO_CACHE = _one_photo_cache()
+
+
 class ForgetfulMemo:
-    """The "before" of the encode-once lever: ruCLIP keeps no photo features, so every stage that asks
-    encodes the photos again (as before the lever)."""
+    """The "before" of the encode-once lever: nothing is kept, so every stage that asks shrinks and
+    encodes the photos itself (as before the lever)."""
 
     def get(self, image: Any) -> None:
         return None
@@ -212,16 +229,24 @@ class Runner:
     tokens: dict[str, int] = field(default_factory=dict)
 
     def setup(self) -> None:
-        """Process-wide state this variant needs before a run: torch threads, ruCLIP's photo memo."""
+        """Process-wide state this variant needs before a run: torch threads, the photo memos (ruCLIP's
+        features, the shared model-scale copies), the encoder-decoder's cache class."""
         import torch
+        from transformers import EncoderDecoderCache
 
+        from captioning import encoder_decoder
         from core.placement import thread_count
-        from ruclip_port import load_ruclip
+        from photos import PhotoMemo, shared
+        from ruclip_port import RuCLIP, load_ruclip
 
         torch.set_num_threads(thread_count(self.variant.threads))
         clip = load_ruclip(self.pipeline.models)
-        if clip is not None and not self.variant.photo_memo:
-            clip._photos = ForgetfulMemo()
+        assert isinstance(clip, RuCLIP)
+        remembers = isinstance(clip._photos, PhotoMemo)
+        if self.variant.photo_memo != remembers:
+            clip._photos = PhotoMemo() if self.variant.photo_memo else ForgetfulMemo()
+            shared._COPIES = PhotoMemo() if self.variant.photo_memo else ForgetfulMemo()
+        encoder_decoder.OnePhotoCache = ONE_PHOTO_CACHE if self.variant.photo_cache else EncoderDecoderCache
 
     def run(self, case: str) -> dict[str, float]:
         """One `Pipeline.run` of `case`; its stage timings."""
@@ -231,13 +256,15 @@ class Runner:
         self.setup()
         listing = Listing(photo_paths(photos), dict(ATTRIBUTES), TEXT)
         checkpoint = CAPTIONERS[captioner]
+        cpu = time.process_time()
         result = self.pipeline.run(listing, single_checkpoint=checkpoint, multi_checkpoint=checkpoint)
+        cpu = time.process_time() - cpu
         if result.status != "ok":
             raise SystemExit(f"{self.variant.name}, {case}: {result.status} {result.reasons}")
         if result.checkpoint["used"] != checkpoint:
             raise SystemExit(f"{case}: ответила модель {result.checkpoint['used']}, а не {checkpoint}")
         self.tokens[case] = result.scores["generated_tokens"]
-        return result.timings
+        return {**result.timings, "cpu": cpu}
 
     def measure(self, case: str) -> None:
         """One timed run of `case`, kept."""
@@ -252,7 +279,8 @@ class Runner:
     def medians(self, case: str) -> dict[str, float]:
         """Median of each stage and of the total over the kept runs."""
         runs = self.timings[case]
-        return {stage: statistics.median(run.get(stage, 0.0) for run in runs) for stage in (*STAGES, "total")}
+        keys = (*STAGES, "total", "cpu")
+        return {key: statistics.median(run.get(key, 0.0) for run in runs) for key in keys}
 
 
 def interleaved(runners: list[Runner], cases: tuple[str, ...], runs: int) -> None:
@@ -318,8 +346,9 @@ def seconds(value: float) -> str:
 def speed_table(results: dict[str, dict[str, Any]], cases: tuple[str, ...]) -> list[str]:
     """The shipped configuration per case: stages, total, model share, tokens, peak RSS."""
     lines = [
-        "| случай | " + " | ".join(STAGES) + " | **итого, с** | в моделях | токенов | пик RSS, МиБ | load |",
-        "|---" * (len(STAGES) + 6) + "|",
+        "| случай | " + " | ".join(STAGES)
+        + " | **итого, с** | ЦП, с | в моделях | токенов | пик RSS, МиБ | load |",
+        "|---" * (len(STAGES) + 7) + "|",
     ]
     for case in cases:
         photos, captioner = CASES[case]
@@ -330,7 +359,8 @@ def speed_table(results: dict[str, dict[str, Any]], cases: tuple[str, ...]) -> l
         lines.append(
             f"| {photos} фото, {route}, {CAPTIONERS[captioner]} | "
             + " | ".join(seconds(medians[s]) for s in STAGES)
-            + f" | **{seconds(medians['total'])}** | {data['model_share']:.0%} | {data['tokens']} | "
+            + f" | **{seconds(medians['total'])}** | {seconds(medians['cpu'])} | {data['model_share']:.0%} | "
+            f"{data['tokens']} | "
             f"{result['peak_rss_mb']} | {result['load_start'][0]:.1f}→{result['load'][0]:.1f} |"
         )
     return lines
@@ -342,14 +372,15 @@ def lever_table(name: str, result: dict[str, Any]) -> list[str]:
     cases = tuple(result["variants"][before.name])
     lines = [
         f"**{name}**: {title}. load {result['load_start'][0]:.1f}→{result['load'][0]:.1f}", "",
-        f"| случай | {before.name}, с | {after.name}, с | × | moderate | generate | score |",
-        "|---" * 7 + "|",
+        f"| случай | {before.name}, с | {after.name}, с | × | ЦП, с | moderate | generate | score |",
+        "|---" * 8 + "|",
     ]  # fmt: skip
     for case in cases:
         a = result["variants"][before.name][case]["medians"]
         b = result["variants"][after.name][case]["medians"]
         photos, captioner = CASES[case]
-        stages = " | ".join(f"{seconds(a[s])}→{seconds(b[s])}" for s in ("moderate", "generate", "score"))
+        keys = ("cpu", "moderate", "generate", "score")
+        stages = " | ".join(f"{seconds(a[key])}→{seconds(b[key])}" for key in keys)
         lines.append(
             f"| {photos} фото, {CAPTIONERS[captioner]} | {seconds(a['total'])} | {seconds(b['total'])} | "
             f"{a['total'] / b['total']:.2f} | {stages} |"

@@ -82,8 +82,10 @@ def _as_linear(conv: nn.Module) -> nn.Module:
 def quantize_int8(module: Module, parts: tuple[str, ...] | None = None) -> Module:
     """`module` with every Linear layer of `parts` (dotted submodule names; default: all of it) replaced by
     a dynamically quantised one: int8 weights per output channel, activations quantised per call, int8
-    matrix products (fbgemm/oneDNN). GPT-2's Conv1D layers are turned into Linear ones first.
+    matrix products (fbgemm/oneDNN). GPT-2's Conv1D layers are turned into Linear ones first; the layers
+    of an unmerged LoRA adapter stay float (peft reads their weights).
     In place; `module` must be a float32 one on the CPU in eval mode."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
     from torch import nn
     from transformers.pytorch_utils import Conv1D
 
@@ -95,9 +97,11 @@ def quantize_int8(module: Module, parts: tuple[str, ...] | None = None) -> Modul
         from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
         from torch.ao.quantization import per_channel_dynamic_qconfig
 
-        for name, child in list(module.named_modules()):
+        modules = list(module.named_modules())
+        adapted = tuple(f"{name}." for name, child in modules if isinstance(child, BaseTunerLayer))
+        for name, child in modules:
             inside = parts is None or any(name == p or name.startswith(f"{p}.") for p in parts)
-            if not name or not inside:
+            if not name or not inside or name.startswith(adapted) or isinstance(child, BaseTunerLayer):
                 continue
             if isinstance(child, Conv1D):
                 child = _as_linear(child)

@@ -20,6 +20,7 @@ from core.models import ModelStore
 from core.placement import Placement
 from moderation.config import EXPLICIT_LABELS_RU, ModerationConfig
 from moderation.report import Check, sentence_start, stopwatch
+from photos import model_copy
 from photos.skin import skin_share
 
 # Output channel order of NudeNet 3.x detectors (after the four box coordinates).
@@ -76,15 +77,15 @@ def nudenet_session(model_path: Path, placement: Placement) -> Any:
 
 
 def letterbox(image: Image.Image, side: int) -> tuple[np.ndarray, float]:
-    """Image scaled to fit `side`, padded right/bottom with black; CHW float32 in [0, 1].
+    """Image scaled to fit `side` (from the photo's shared copy at model scale), padded right/bottom with
+    black; CHW float32 in [0, 1].
 
     Returns the array and the factor that maps model coordinates back to the original pixels.
     """
     width, height = image.size
     factor = max(width, height) / side
     size = (max(1, round(width / factor)), max(1, round(height / factor)))
-    rgb = image if image.mode == "RGB" else image.convert("RGB")
-    resized = rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0)
+    resized = model_copy(image).resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0)
     canvas = np.zeros((side, side, 3), dtype=np.float32)
     canvas[: size[1], : size[0]] = np.asarray(resized, dtype=np.float32) / 255.0
     return canvas.transpose(2, 0, 1), factor

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from photos import upright_rgb
+from photos import MODEL_SIDE, model_copy, upright_rgb
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -61,8 +61,9 @@ class ImagePreprocessor:
     pad_fill: tuple[int, int, int] = WHITE
 
     def square(self, image: Image.Image) -> Image.Image:
-        """The photo as an RGB `image_size` square, by padding or centre-cropping (see `mode`)."""
-        rgb = upright_rgb(image)
+        """The photo as an RGB `image_size` square, by padding or centre-cropping (see `mode`), resized from
+        the photo's shared copy at model scale."""
+        rgb = model_copy(image) if self.image_size <= MODEL_SIDE else upright_rgb(image)
         if self.mode == "pad":
             return pad_square(rgb, self.image_size, self.pad_fill)
         if self.mode == "crop":

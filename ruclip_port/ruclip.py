@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from photos import PhotoMemo
 from ruclip_port.chunks import text_chunks
 from ruclip_port.model import RuCLIPConfig, RuCLIPModel
 from ruclip_port.preprocessing import CLIP_MEAN, CLIP_STD, ImagePreprocessor, SquareMode
@@ -20,37 +19,6 @@ from ruclip_port.tokenizer import BPETokenizer, RuCLIPTokenizer
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "pytorch_model.bin"
 BPE_FILE = "bpe.model"
-
-
-class PhotoMemo:
-    """Tensors computed from photos, kept while each photo object lives (by identity; an entry goes when
-    its photo is garbage-collected), so a photo is encoded once however many stages ask for it."""
-
-    def __init__(self) -> None:
-        self._items: dict[int, tuple[weakref.ref, torch.Tensor]] = {}
-        self._lock = threading.RLock()  # re-entrant: a collected photo's callback may run while held
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)
-
-    def get(self, image: Image.Image) -> torch.Tensor | None:
-        """The tensor kept for this very photo object, or None."""
-        with self._lock:
-            item = self._items.get(id(image))
-        return item[1] if item is not None and item[0]() is image else None
-
-    def put(self, image: Image.Image, value: torch.Tensor) -> None:
-        """Keep `value` for `image` until the photo object is collected."""
-        key = id(image)
-
-        def forget(ref: weakref.ref) -> None:
-            with self._lock:
-                if self._items.get(key, (None,))[0] is ref:
-                    del self._items[key]
-
-        with self._lock:
-            self._items[key] = (weakref.ref(image, forget), value)
 
 
 class RuCLIP:
@@ -74,7 +42,7 @@ class RuCLIP:
         self.tokenizer = tokenizer
         self.preprocess = preprocess
         self._prompts: dict[tuple[str, ...], torch.Tensor] = {}
-        self._photos = PhotoMemo()  # raw image features of the photos still in use
+        self._photos: PhotoMemo[torch.Tensor] = PhotoMemo()  # raw image features of the photos in use
 
     @classmethod
     def from_pretrained(
@@ -134,15 +102,17 @@ class RuCLIP:
         """
         if not images:
             return torch.empty(0, self.embed_dim)
-        missing = [image for image in {id(i): i for i in images}.values() if self._photos.get(image) is None]
+        rows = {id(image): self._photos.get(image) for image in images}
+        missing = list({id(image): image for image in images if rows[id(image)] is None}.values())
         dtype = self.model.visual.conv1.weight.dtype
         for start in range(0, len(missing), batch_size):
             batch = missing[start : start + batch_size]
             pixels = self.preprocess.pixels(batch).to(self.device, non_blocking=True)
             features = self.model.encode_image(self.preprocess.normalise(pixels, dtype)).float().cpu()
             for image, row in zip(batch, features, strict=True):
+                rows[id(image)] = row
                 self._photos.put(image, row)
-        features = torch.stack([self._photos.get(image) for image in images])
+        features = torch.stack([rows[id(image)] for image in images])
         return F.normalize(features, dim=-1) if normalize else features
 
     @torch.inference_mode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +14,7 @@ from PIL import Image
 
 from captioning.base import low_confidence_warning
 from captioning.encoder_decoder import EncoderDecoderCaptioner, load
-from captioning.neural import GenerationOptions, NeuralModelError, russian_errors
+from captioning.neural import GenerationOptions, NeuralModelError, generate_ids, russian_errors
 from captioning.registry import Registry
 from captioning.template import compose_listing
 from core.device import DeviceError
@@ -131,6 +132,18 @@ def test_missing_weights_name_files_and_download_command(checkpoints: Path, tmp_
         load(folder, read_manifest(folder), ModelStore(Settings(device="cpu")))
     assert "веса модели" in str(error.value) and "preprocessor_config.json" in str(error.value)
     assert f"python -m pipeline download {NAME}" in str(error.value)
+
+
+def test_beam_search_that_keeps_the_photo_cache_in_place_writes_the_same_caption(
+    captioner: EncoderDecoderCaptioner, photos: list[Image.Image]
+) -> None:
+    assert captioner.options.num_beams > 1
+    for photo in photos[:4]:
+        ours = captioner.caption(photo)
+        theirs = generate_ids(captioner.model, captioner.preprocess(photo), captioner.options)  # stock cache
+        text = re.sub(r"\s+", " ", captioner.tokenizer.decode(theirs.ids, skip_special_tokens=True)).strip()
+        assert (ours.text, ours.tokens) == (text, len(theirs.ids))
+        assert ours.confidence == pytest.approx(theirs.confidence, abs=1e-6)
 
 
 def test_wrong_kind_and_wrong_architecture_are_refused(checkpoints: Path, tmp_path: Path) -> None:

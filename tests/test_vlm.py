@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 from PIL import Image
+from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
 
 from captioning.neural import NeuralModelError
 from captioning.registry import Registry
@@ -127,6 +128,22 @@ def test_lora_adapter_is_applied_on_load(checkpoints: Path, captioner: VlmCaptio
     diff = (_last_logits(adapted, photos[:1]) - _last_logits(captioner, photos[:1])).abs().max()
     assert diff > 1e-3
     assert adapted.generate(MASKED, "<SINGLE>", photos[:1]).tokens > 0
+
+
+def test_int8_language_model_keeps_an_unmerged_lora_adapter_float(
+    checkpoints: Path, tmp_path: Path, photos: list[Image.Image]
+) -> None:
+    folder = Path(shutil.copytree(checkpoints / NAME, tmp_path / "int8-lora"))
+    add_lora(folder)
+    manifest = read_manifest(folder) | {"generation": {"max_new_tokens": 4, "quantize": "int8"}}
+    adapted = load(folder, manifest, ModelStore(Settings(device="cpu")))
+    layers = dict(adapted.model.named_modules())
+    assert isinstance(layers["lm_head"], DynamicLinear)
+    assert isinstance(layers["model.language_model.layers.0.mlp.up_proj"], DynamicLinear)
+    lora_base = layers["model.language_model.layers.0.self_attn.q_proj.base_layer"]
+    assert type(lora_base) is torch.nn.Linear  # the adapted projection stays float
+    assert not any(isinstance(m, DynamicLinear) for n, m in layers.items() if n.startswith("model.visual"))
+    assert adapted.generate(MASKED, "<SINGLE>", photos[:2]).tokens > 0
 
 
 def test_bfloat16_from_manifest_runs_on_cpu(checkpoints: Path, photos: list[Image.Image]) -> None:

@@ -1,0 +1,73 @@
+"""What the stages of a request share about a photo, computed once: the photo at model scale, and a memo
+that keeps per-photo values (such as ruCLIP features) while the photo lives.
+
+Every model reads a photo much smaller than an upload (ruCLIP 384 px, NudeNet 320 px, ViT 224 px), and
+each used to shrink the full-size photo itself. `model_copy` shrinks it once, by a whole factor (a box
+filter: fast and free of aliasing), to no less than MODEL_SIDE on the shorter side; each model's own
+resize then starts from that copy.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Generic, TypeVar
+
+from PIL import Image
+
+from photos.upright import upright_rgb
+
+MODEL_SIDE = 448  # ≥ the largest side a model reads (ruCLIP B/32-384 reads 384)
+ORIENTATION = 0x0112  # the EXIF tag
+
+Value = TypeVar("Value")
+
+
+class PhotoMemo(Generic[Value]):
+    """Values computed from photos, kept while each photo object lives (by identity; an entry goes when
+    its photo is garbage-collected), so a value is computed once however many stages ask for it."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[weakref.ref, Value]] = {}
+        self._lock = threading.RLock()  # re-entrant: a collected photo's callback may run while held
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def get(self, image: Image.Image) -> Value | None:
+        """The value kept for this very photo object, or None."""
+        with self._lock:
+            item = self._items.get(id(image))
+        return item[1] if item is not None and item[0]() is image else None
+
+    def put(self, image: Image.Image, value: Value) -> None:
+        """Keep `value` for `image` until the photo object is collected."""
+        key = id(image)
+
+        def forget(ref: weakref.ref) -> None:
+            with self._lock:
+                if self._items.get(key, (None,))[0] is ref:
+                    del self._items[key]
+
+        with self._lock:
+            self._items[key] = (weakref.ref(image, forget), value)
+
+
+_COPIES: PhotoMemo[Image.Image] = PhotoMemo()
+
+
+def model_copy(image: Image.Image) -> Image.Image:
+    """The photo upright and in RGB, reduced by the largest whole factor that keeps its shorter side at
+    least MODEL_SIDE (a smaller photo as it is); made once per photo object while it lives."""
+    copy = _COPIES.get(image)
+    if copy is None:
+        upright = image.mode == "RGB" and image.getexif().get(ORIENTATION, 1) == 1  # as validated photos
+        copy = image if upright else upright_rgb(image)
+        factor = min(copy.size) // MODEL_SIDE
+        if factor > 1:
+            copy = copy.reduce(factor)
+        if copy is image:  # nothing to do; keeping it would keep the photo alive
+            return image
+        _COPIES.put(image, copy)
+    return copy

@@ -1,0 +1,108 @@
+"""Each photo is shrunk once and encoded once for every stage of a request (photos.shared, RuCLIP)."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from core.catalogue import RUCLIP_MODEL
+from core.models import ModelStore
+from core.settings import Settings
+from moderation.images import letterbox
+from photos import MODEL_SIDE, PhotoMemo, model_copy, upright_rgb
+from ruclip_port import PhotoEmbeddings, RuCLIP, load_ruclip
+from ruclip_port.preprocessing import pad_square
+from tests.tiny_models import RUSSIAN_CORPUS, tiny_ruclip_config, train_tiny_bpe, write_random_ruclip
+
+
+def _photo(width: int, height: int, seed: int = 0) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    small = Image.fromarray(rng.integers(0, 256, (height // 16, width // 16, 3), dtype=np.uint8))
+    return small.resize((width, height), Image.Resampling.BICUBIC)  # smooth, like a photo
+
+
+def test_model_copy_is_reduced_by_a_whole_factor_once_per_photo() -> None:
+    photo = _photo(2000, 1000)
+    copy = model_copy(photo)
+    assert copy.size == (1000, 500) and min(copy.size) >= MODEL_SIDE
+    assert model_copy(photo) is copy  # made once
+    small = _photo(640, 400)
+    assert model_copy(small) is small  # nothing to shrink, nothing kept
+    assert model_copy(Image.new("RGBA", (40, 30))).mode == "RGB"
+
+
+def test_memo_forgets_a_photo_when_it_is_collected() -> None:
+    memo: PhotoMemo[int] = PhotoMemo()
+    photos = [_photo(64, 64, seed) for seed in range(3)]
+    for i, photo in enumerate(photos):
+        memo.put(photo, i)
+    assert [memo.get(p) for p in photos] == [0, 1, 2] and len(memo) == 3
+    del photos[1]
+    gc.collect()
+    assert len(memo) == 2 and memo.get(_photo(64, 64)) is None
+
+
+def test_nudenet_letterbox_from_the_model_copy_keeps_original_coordinates() -> None:
+    photo = _photo(1800, 1200)
+    array, factor = letterbox(photo, 320)
+    assert factor == pytest.approx(1800 / 320)  # model pixels → original pixels
+    direct = photo.resize((320, 213), Image.Resampling.BILINEAR)
+    difference = np.abs(array[:, :213].transpose(1, 2, 0) - np.asarray(direct, dtype=np.float32) / 255)
+    assert difference.mean() < 0.01 and not array[:, 213:].any()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> ModelStore:
+    """A tiny ruCLIP that reads 384-px photos, like the real one."""
+    models = tmp_path_factory.mktemp("models")
+    bpe = train_tiny_bpe(RUSSIAN_CORPUS, merges=60)
+    write_random_ruclip(models / RUCLIP_MODEL, tiny_ruclip_config(bpe.vocab_size, image_resolution=384), bpe)
+    return ModelStore(Settings(models_dir=models, device="cpu"))
+
+
+def test_ruclip_encodes_each_photo_once_for_every_stage(store: ModelStore) -> None:
+    clip = load_ruclip(store)
+    assert isinstance(clip, RuCLIP)
+    calls: list[int] = []
+    hook = clip.model.visual.register_forward_hook(lambda module, args, out: calls.append(len(out)))
+    try:
+        photos = [_photo(900, 1200, seed) for seed in range(3)]
+        embeddings = PhotoEmbeddings(clip, photos)
+        normalised = embeddings.images()
+        raw = clip.encode_images(photos[1:], normalize=False)  # a prefix captioner's later request
+        assert calls == [3]  # one pass over the three photos, none for the captioner
+        assert torch.allclose(F.normalize(raw, dim=-1), normalised[1:])
+        clip.encode_images([_photo(900, 1200, 7), photos[0]])
+        assert calls == [3, 1]  # only the new photo
+    finally:
+        hook.remove()
+
+
+def test_embedding_from_the_model_copy_matches_the_full_size_resize(store: ModelStore) -> None:
+    clip = load_ruclip(store)
+    assert isinstance(clip, RuCLIP)
+    photos = [_photo(1536, 2048, seed) for seed in range(4)]
+    shared = clip.encode_images(photos)
+    full = [pad_square(upright_rgb(p), 384) for p in photos]  # the full-size photo resized directly
+    direct = F.normalize(clip.model.encode_image(clip.preprocess.normalise(torch.stack([
+        torch.from_numpy(np.array(image)).permute(2, 0, 1) for image in full
+    ]))).detach(), dim=-1)  # fmt: skip
+    assert (shared * direct).sum(dim=-1).min() > 0.99
+
+
+def test_photos_of_a_request_are_freed_with_it(store: ModelStore, tmp_path: Path) -> None:
+    clip = load_ruclip(store)
+    assert isinstance(clip, RuCLIP)
+    before = len(clip._photos)
+    photos = [_photo(500, 500, seed) for seed in range(2)]
+    clip.encode_images(photos)
+    assert len(clip._photos) == before + 2
+    del photos
+    gc.collect()
+    assert len(clip._photos) == before
