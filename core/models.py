@@ -45,12 +45,13 @@ class ModelLoadError(RuntimeError):
 class ModelStore:
     """Loaded models by key; each loads once, even when several threads ask for it at the same time."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, placement: Placement | None = None) -> None:
+        """`placement`: where and how the models run; by default from the settings, on first use."""
         self.settings = settings
         self._models: dict[Hashable, Any] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
-        self._placement: Placement | None = None
+        self._placement = placement
 
     @property
     def device(self) -> str:
@@ -68,7 +69,7 @@ class ModelStore:
             device = resolve_device(settings.device)
             if device == "cpu":
                 limit_torch_threads(threads)
-            self._placement = Placement(device, int8=quantize == "int8", threads=threads)
+            self._placement = Placement.resolved(device, int8=quantize == "int8", threads=threads)
         return self._placement
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:

@@ -115,7 +115,8 @@ def quantize_int8(module: Module, parts: tuple[str, ...] | None = None) -> Modul
 @dataclass(frozen=True)
 class Placement:
     """How the models of one store run: on `device`; with int8 Linear layers when `int8` (the
-    LISTING_QUANTIZE setting; never on a GPU); with `threads` CPU threads for torch and ONNX Runtime.
+    LISTING_QUANTIZE setting; never on a GPU); in float16 when `half` (the scoring and moderation
+    models on a GPU); with `threads` CPU threads for torch and ONNX Runtime.
 
     `str(placement)` is the device name, so it reads as a device wherever one is expected.
     """
@@ -123,6 +124,12 @@ class Placement:
     device: str = "cpu"
     int8: bool = False
     threads: int = 1
+    half: bool = False
+
+    @classmethod
+    def resolved(cls, device: str, int8: bool, threads: int) -> Placement:
+        """The placement for a resolved device: float16 on a GPU, int8 (when asked) on the CPU."""
+        return cls(device, int8=int8, threads=threads, half=device == "cuda")
 
     def __post_init__(self) -> None:
         if self.device != "cpu":
@@ -130,11 +137,6 @@ class Placement:
 
     def __str__(self) -> str:
         return self.device
-
-    @property
-    def half(self) -> bool:
-        """Whether the scoring and moderation models run in float16 (on a GPU)."""
-        return self.device == "cuda"
 
     def with_int8(self, wanted: bool) -> Placement:
         """This placement with int8 on or off (a caption checkpoint's own `quantize` option)."""

@@ -17,22 +17,13 @@ from pathlib import Path
 import pytest
 import torch
 from PIL import Image
-from transformers import BertForSequenceClassification
 
 from captioning.encoder_decoder import EncoderDecoderCaptioner
 from captioning.registry import Registry
-from core.catalogue import BERTSCORE_MODEL, RUCLIP_MODEL, TOXICITY_MODEL
 from core.models import ModelStore
 from core.settings import Settings
-from moderation.config import ModerationConfig
-from moderation.text.toxicity import check_toxicity
-from ruclip_port import PhotoEmbeddings, load_ruclip
-from scoring import compute_scores
-from scoring.report import CLIP_SCORES
 from tests.neural_fixtures import build_vit_gpt2, read_manifest
-from tests.test_moderation_toxicity import make_tiny_toxicity
-from tests.tiny_bert import make_tiny_bert
-from tests.tiny_models import make_tiny_ruclip
+from tests.scoring_fixtures import make_scoring_models, result_scores
 
 NAME = "trained-vit-gpt2"
 TOLERANCE = 0.01
@@ -117,31 +108,15 @@ def test_greedy_captions_of_a_confident_model_are_the_same_in_int8(
 
 @pytest.fixture(scope="module")
 def models_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    models = tmp_path_factory.mktemp("models")
-    make_tiny_ruclip(models / RUCLIP_MODEL)
-    make_tiny_bert(models / BERTSCORE_MODEL, layers=10, hidden=64, heads=4, intermediate=128)
-    make_tiny_toxicity(models, {"non-toxic": 0.5, "insult": -0.5, "dangerous": -1.0})
-    folder = models / TOXICITY_MODEL
-    classifier = BertForSequenceClassification.from_pretrained(folder)
-    with torch.no_grad():  # a head that reads the text (the helper's head gives the biases whatever it reads)
-        classifier.classifier.weight.normal_(0.0, 1.0, generator=torch.Generator().manual_seed(0))
-    classifier.save_pretrained(folder)
-    return models
-
-
-def _scores(models_folder: Path, quantize: str, photos: list[Image.Image]) -> dict[str, float]:
-    store = ModelStore(Settings(models_dir=models_folder, device="cpu", quantize=quantize))
-    embeddings = PhotoEmbeddings(load_ruclip(store), photos)
-    attributes = {"Тип": "чашка", "Цвет": "красный", "Цена": "350 руб."}
-    generated = "Красная кофейная чашка с блюдцем из фарфора, без сколов. Цена 350 руб."
-    scores = compute_scores(generated, attributes, "Продаю чашку с блюдцем.", embeddings, store)
-    toxicity = check_toxicity("Чашка почти новая. Покупатели все дураки!", store, ModerationConfig())
-    return {**{name: scores[name] for name in (*CLIP_SCORES, "bertscore_f1")}, "toxicity": toxicity.score}
+    return make_scoring_models(tmp_path_factory.mktemp("models"))
 
 
 def test_scores_agree_within_a_hundredth_in_int8(models_folder: Path, shared_photos: Path) -> None:
     photos = [Image.open(p) for p in sorted(shared_photos.rglob("*.jpg"))[:4]]
-    plain, int8 = _scores(models_folder, "none", photos), _scores(models_folder, "int8", photos)
+    plain, int8 = (
+        result_scores(ModelStore(Settings(models_dir=models_folder, device="cpu", quantize=quantize)), photos)
+        for quantize in ("none", "int8")
+    )
     assert None not in plain.values() and plain.keys() == int8.keys()
     differences = {name: abs(plain[name] - int8[name]) for name in plain}
     assert max(differences.values()) <= TOLERANCE, differences

@@ -74,8 +74,8 @@ def test_int8_reaches_only_the_named_parts() -> None:
 
 
 def test_int8_is_a_cpu_lever_and_a_gpu_gets_float16() -> None:
-    assert Placement("cpu", int8=True).int8 and not Placement("cpu", int8=True).half
-    gpu = Placement("cuda", int8=True)
+    assert Placement.resolved("cpu", int8=True, threads=2) == Placement("cpu", int8=True, threads=2)
+    gpu = Placement.resolved("cuda", int8=True, threads=2)
     assert not gpu.int8 and gpu.half and not gpu.with_int8(True).int8
     assert str(gpu) == "cuda"
     model = _gpt2()
