@@ -70,10 +70,11 @@ class Variant:
     threads: str = "auto"  # LISTING_THREADS
     photo_memo: bool = True  # photos shrunk and encoded once for every stage
     photo_cache: bool = True  # beam search leaves the photo's cross-attention cache in place
+    int8_photo_tower: bool = False  # not a setting: measured here only (no parity on trained weights)
 
 
 BEFORE = Variant("до", photo_memo=False, photo_cache=False)
-SHIPPED = Variant("после", int8_captioner=True)
+SHIPPED = Variant("после", quantize="int8", int8_captioner=True)
 # lever: (what it is, before, after, cases it is measured on)
 LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
     "int8-captioner": (
@@ -88,6 +89,10 @@ LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
         "каждое фото уменьшается один раз для всех моделей и кодируется ruCLIP один раз (модерация, "
         "маршрут, префиксная модель, оценка)",
         BEFORE, replace(BEFORE, name="после", photo_memo=True), ("10-ed", "10-prefix"),
+    ),
+    "int8-photo-tower": (
+        "int8 башни фото ruCLIP (не включается настройкой: нет проверки на обученных весах)",
+        BEFORE, replace(BEFORE, name="после", int8_photo_tower=True), ("10-ed",),
     ),
     "beam-cache": (
         "лучевой поиск не переупорядочивает кэш внимания к фото (он один для всех лучей)",
@@ -227,6 +232,7 @@ class Runner:
     timings: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     model_share: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
+    photo_tower_int8: bool = False
 
     def setup(self) -> None:
         """Process-wide state this variant needs before a run: torch threads, the photo memos (ruCLIP's
@@ -235,13 +241,16 @@ class Runner:
         from transformers import EncoderDecoderCache
 
         from captioning import encoder_decoder
-        from core.placement import thread_count
+        from core.placement import quantize_int8, thread_count
         from photos import PhotoMemo, shared
         from ruclip_port import RuCLIP, load_ruclip
 
         torch.set_num_threads(thread_count(self.variant.threads))
         clip = load_ruclip(self.pipeline.models)
         assert isinstance(clip, RuCLIP)
+        if self.variant.int8_photo_tower and not self.photo_tower_int8:
+            quantize_int8(clip.model, ("visual.transformer",))
+            self.photo_tower_int8 = True
         remembers = isinstance(clip._photos, PhotoMemo)
         if self.variant.photo_memo != remembers:
             clip._photos = PhotoMemo() if self.variant.photo_memo else ForgetfulMemo()
@@ -396,6 +405,7 @@ def main() -> None:
     parser.add_argument("--tables", default="speed,levers", help="speed, levers or both")
     parser.add_argument("--levers", default=",".join(LEVERS))
     parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--threads", default="auto", help="LISTING_THREADS (not for the threads lever)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -413,17 +423,20 @@ def main() -> None:
         subprocess.run(own, cwd=PROJECT_ROOT, check=True)  # the models' memory stays out of this process
     cases = tuple(c for c in args.cases.split(",") if c)
     tables = args.tables.split(",")
-    print(f"# bench_pipeline: {os.cpu_count()} ядра, torch-потоков по умолчанию — все доступные; "
-          f"медианы {args.runs} прогонов; {time.strftime('%Y-%m-%d %H:%M')}\n")  # fmt: skip
+    print(f"# bench_pipeline: {os.cpu_count()} ядра, LISTING_THREADS={args.threads}, медианы {args.runs} "
+          f"прогонов, {time.strftime('%Y-%m-%d %H:%M')}\n")  # fmt: skip
     if "speed" in tables:
         results = {}
         for captioner in dict.fromkeys(CASES[c][1] for c in cases):
             own = tuple(c for c in cases if CASES[c][1] == captioner)
-            results[captioner] = spawn(args, {"variants": [SHIPPED.__dict__], "cases": own})
+            shipped = replace(SHIPPED, threads=args.threads)
+            results[captioner] = spawn(args, {"variants": [shipped.__dict__], "cases": own})
         print("\n".join(speed_table(results, cases)) + "\n", flush=True)
     if "levers" in tables:
         for name in args.levers.split(","):
             _, before, after, lever_cases = LEVERS[name]
+            if name != "threads":
+                before, after = replace(before, threads=args.threads), replace(after, threads=args.threads)
             chosen = tuple(c for c in lever_cases if c in cases)
             if chosen:
                 result = spawn(args, {"variants": [before.__dict__, after.__dict__], "cases": chosen})

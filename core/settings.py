@@ -40,10 +40,10 @@ class Settings:
     LISTING_DEFAULT_CHECKPOINT, LISTING_DEVICE (cpu|cuda|auto), LISTING_TOXICITY_MODEL
     (rubert-tiny-toxicity|detoxify-multilingual; checked by the toxicity check, as LISTING_DEVICE is
     when a model loads), LISTING_LOG_FILE (the command line's log of failures with their tracebacks),
-    LISTING_QUANTIZE (none|int8: int8 Linear layers of the scoring and moderation models on the CPU; a
-    caption checkpoint has its own option), LISTING_THREADS (CPU threads for torch and ONNX Runtime: a
-    number, or auto = every CPU the process may use). Device, quantize and threads are checked when the
-    first model loads.
+    LISTING_QUANTIZE (int8|none: int8 Linear layers of the scoring and moderation models on the CPU, the
+    default; a caption checkpoint has its own option), LISTING_THREADS (CPU threads for torch and ONNX
+    Runtime: a number, or auto = every CPU the process may use). Device, quantize and threads are
+    checked when the first model loads.
     """
 
     models_dir: Path = PROJECT_ROOT / "models"
@@ -53,7 +53,7 @@ class Settings:
     device: str = "auto"
     toxicity_model: str = "rubert-tiny-toxicity"
     log_file: Path = PROJECT_ROOT / "logs" / "pipeline.log"
-    quantize: str = "none"
+    quantize: str = "int8"
     threads: str = "auto"
     limits: Limits = field(default_factory=Limits)
 
@@ -68,6 +68,6 @@ class Settings:
             device=os.environ.get("LISTING_DEVICE", "auto").strip() or "auto",
             toxicity_model=os.environ.get("LISTING_TOXICITY_MODEL", "").strip() or "rubert-tiny-toxicity",
             log_file=_env_path("LISTING_LOG_FILE", PROJECT_ROOT / "logs" / "pipeline.log"),
-            quantize=os.environ.get("LISTING_QUANTIZE", "none").strip().lower() or "none",
+            quantize=os.environ.get("LISTING_QUANTIZE", "int8").strip().lower() or "int8",
             threads=os.environ.get("LISTING_THREADS", "auto").strip().lower() or "auto",
         )

@@ -87,7 +87,8 @@ def test_int8_is_a_cpu_lever_and_a_gpu_gets_float16() -> None:
 def test_settings_reach_the_store_placement_and_bad_values_are_refused_in_russian() -> None:
     placement = ModelStore(Settings(device="cpu", quantize="int8", threads="1")).placement
     assert placement == Placement("cpu", int8=True, threads=1)
-    assert ModelStore(Settings(device="cpu")).placement.int8 is False  # off unless asked
+    assert ModelStore(Settings(device="cpu")).placement.int8 is True  # on by default: parity is tested
+    assert ModelStore(Settings(device="cpu", quantize="none")).placement.int8 is False
     with pytest.raises(PlacementError, match="LISTING_QUANTIZE=int4: допустимо none, int8"):
         _ = ModelStore(Settings(device="cpu", quantize="int4")).placement
     for bad in ("0", "два", "-1"):
@@ -102,7 +103,7 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     assert (settings.quantize, settings.threads) == ("int8", "3")
     monkeypatch.delenv("LISTING_QUANTIZE")
     monkeypatch.delenv("LISTING_THREADS")
-    assert (Settings.from_env().quantize, Settings.from_env().threads) == ("none", "auto")
+    assert (Settings.from_env().quantize, Settings.from_env().threads) == ("int8", "auto")
 
 
 def test_usable_cpus_follow_a_cgroup_quota(tmp_path: Path) -> None:
