@@ -43,7 +43,7 @@ from bench.timing import peak_rss_mb
 from core.settings import PROJECT_ROOT
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "products"
-STAGES = ("validate", "moderate", "mask", "diversity", "route", "generate", "restore", "score")
+STAGES = ("validate", "moderate", "mask", "diversity", "route", "generate", "restore", "check", "score")
 ATTRIBUTES = {
     "Категория": "Одежда, обувь, аксессуары", "Вид одежды": "Куртка", "Цвет": "синий",
     "Материал": "полиэстер", "Размер": "48", "Состояние": "Б/у", "Цена": "3500 руб.",
@@ -70,7 +70,6 @@ class Variant:
     threads: str = "auto"  # LISTING_THREADS
     photo_memo: bool = True  # photos shrunk and encoded once for every stage
     photo_cache: bool = True  # beam search leaves the photo's cross-attention cache in place
-    int8_photo_tower: bool = False  # not a setting: measured here only (no parity on trained weights)
 
 
 BEFORE = Variant("до", photo_memo=False, photo_cache=False)
@@ -79,7 +78,7 @@ SHIPPED = Variant("после", quantize="int8", int8_captioner=True)
 LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
     "int8-captioner": (
         "int8 декодера описаний (`\"quantize\": \"int8\"` в манифесте)",
-        BEFORE, replace(BEFORE, name="после", int8_captioner=True), ("1-ed", "10-ed", "10-prefix"),
+        BEFORE, replace(BEFORE, name="после", int8_captioner=True), ("1-ed", "10-prefix"),
     ),
     "int8-scoring": (
         "int8 моделей оценки и модерации (`LISTING_QUANTIZE=int8`: текст ruCLIP, токсичность, BERTScore)",
@@ -90,9 +89,10 @@ LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
         "маршрут, префиксная модель, оценка)",
         BEFORE, replace(BEFORE, name="после", photo_memo=True), ("10-ed", "10-prefix"),
     ),
-    "int8-photo-tower": (
-        "int8 башни фото ruCLIP (не включается настройкой: нет проверки на обученных весах)",
-        BEFORE, replace(BEFORE, name="после", int8_photo_tower=True), ("10-ed",),
+    "int8-photos": (
+        "int8 и башни фото ruCLIP (`LISTING_QUANTIZE=int8-photos`, не по умолчанию) поверх всех рычагов",
+        replace(SHIPPED, name="int8"), replace(SHIPPED, name="int8-photos", quantize="int8-photos"),
+        ("10-ed", "10-prefix"),
     ),
     "beam-cache": (
         "лучевой поиск не переупорядочивает кэш внимания к фото (он один для всех лучей)",
@@ -100,7 +100,7 @@ LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
     ),
     "threads": (
         "потоки: 1 против `LISTING_THREADS=auto` (все доступные ядра)",
-        replace(BEFORE, name="1 поток", threads="1"), replace(BEFORE, name="auto"), ("1-ed", "10-ed"),
+        replace(SHIPPED, name="1 поток", threads="1"), replace(SHIPPED, name="auto"), ("10-ed",),
     ),
     "all": ("все рычаги, включённые по умолчанию", BEFORE, SHIPPED, tuple(CASES)),
 }  # fmt: skip
@@ -127,8 +127,8 @@ def checkpoints_for(cache: Path, variant: Variant, root: Path) -> Path:
             if item.name != "checkpoint.json":
                 (target / item.name).symlink_to(item)
         manifest = json.loads((source / "checkpoint.json").read_text(encoding="utf-8"))
-        if variant.int8_captioner and manifest["kind"] != "template":
-            manifest.setdefault("generation", {})["quantize"] = "int8"
+        if manifest["kind"] != "template":
+            manifest.setdefault("generation", {})["quantize"] = "int8" if variant.int8_captioner else "none"
         (target / "checkpoint.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     return folder
 
@@ -164,8 +164,8 @@ def make_pipeline(cache: Path, variant: Variant, root: Path) -> Any:
         quantize=variant.quantize, threads=variant.threads,
     )  # fmt: skip
     permissive = ModerationConfig(
-        explicit_threshold=1.01, contacts_verdict="warn", toxicity_reject=1.01, toxicity_warn=1.01,
-        mismatch_verdict="warn",
+        explicit_threshold=1.01, explicit_class_thresholds=(), explicit_certain=1.01, contacts_verdict="warn",
+        toxicity_reject=1.01, toxicity_warn=1.01, mismatch_verdict="warn",
     )  # fmt: skip
     return Pipeline(settings, moderation=permissive)
 
@@ -232,7 +232,6 @@ class Runner:
     timings: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     model_share: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
-    photo_tower_int8: bool = False
 
     def setup(self) -> None:
         """Process-wide state this variant needs before a run: torch threads, the photo memos (ruCLIP's
@@ -241,16 +240,13 @@ class Runner:
         from transformers import EncoderDecoderCache
 
         from captioning import encoder_decoder
-        from core.placement import quantize_int8, thread_count
+        from core.placement import thread_count
         from photos import PhotoMemo, shared
         from ruclip_port import RuCLIP, load_ruclip
 
         torch.set_num_threads(thread_count(self.variant.threads))
         clip = load_ruclip(self.pipeline.models)
         assert isinstance(clip, RuCLIP)
-        if self.variant.int8_photo_tower and not self.photo_tower_int8:
-            quantize_int8(clip.model, ("visual.transformer",))
-            self.photo_tower_int8 = True
         remembers = isinstance(clip._photos, PhotoMemo)
         if self.variant.photo_memo != remembers:
             clip._photos = PhotoMemo() if self.variant.photo_memo else ForgetfulMemo()

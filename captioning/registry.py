@@ -22,6 +22,7 @@ from captioning.base import Captioner
 from captioning.files import WEIGHT_PATTERNS, missing_files, weight_problem
 from core.catalogue import download_command
 from core.models import ModelLoadError, ModelStore
+from core.placement import Placement
 from core.settings import Settings
 from core.text import shorten
 
@@ -389,7 +390,7 @@ class Registry:
             again = f" Скачайте её заново: `{download_command(name)}`." if info.source else ""
             raise ModelLoadError(f"Модель «{name}» в папке {info.folder} повреждена: {info.problem}.{again}")
 
-        def load(folder: Path, device: str) -> Captioner:
+        def load(folder: Path, placement: Placement) -> Captioner:
             return KINDS[info.kind](folder, info.manifest, self.models)
 
         command_name = name if info.source else None  # only a downloadable checkpoint can be fetched again

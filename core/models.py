@@ -69,7 +69,7 @@ class ModelStore:
             device = resolve_device(settings.device)
             if device == "cpu":
                 limit_torch_threads(threads)
-            self._placement = Placement.resolved(device, int8=quantize == "int8", threads=threads)
+            self._placement = Placement.resolved(device, quantize, threads)
         return self._placement
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:

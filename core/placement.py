@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from torch import nn
 
-QUANTIZE_CHOICES = ("none", "int8")
+# none: float32; int8: the Linear layers of the text models (ruCLIP's text tower, toxicity, BERTScore);
+# int8-photos: those and ruCLIP's image tower too
+QUANTIZE_CHOICES = ("none", "int8", "int8-photos")
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 
 Module = TypeVar("Module", bound="nn.Module")
@@ -115,8 +117,9 @@ def quantize_int8(module: Module, parts: tuple[str, ...] | None = None) -> Modul
 @dataclass(frozen=True)
 class Placement:
     """How the models of one store run: on `device`; with int8 Linear layers when `int8` (the
-    LISTING_QUANTIZE setting; never on a GPU); in float16 when `half` (the scoring and moderation
-    models on a GPU); with `threads` CPU threads for torch and ONNX Runtime.
+    LISTING_QUANTIZE setting; never on a GPU), photo encoders included when `int8_photos`; in float16
+    when `half` (the scoring and moderation models on a GPU); with `threads` CPU threads for torch and
+    ONNX Runtime.
 
     `str(placement)` is the device name, so it reads as a device wherever one is expected.
     """
@@ -125,22 +128,28 @@ class Placement:
     int8: bool = False
     threads: int = 1
     half: bool = False
+    int8_photos: bool = False
 
     @classmethod
-    def resolved(cls, device: str, int8: bool, threads: int) -> Placement:
-        """The placement for a resolved device: float16 on a GPU, int8 (when asked) on the CPU."""
-        return cls(device, int8=int8, threads=threads, half=device == "cuda")
+    def resolved(cls, device: str, quantize: str, threads: int) -> Placement:
+        """The placement for a resolved device and a LISTING_QUANTIZE value: float16 on a GPU, int8 (when
+        asked) on the CPU."""
+        int8 = quantize in ("int8", "int8-photos")
+        half = device == "cuda"
+        return cls(device, int8=int8, threads=threads, half=half, int8_photos=quantize == "int8-photos")
 
     def __post_init__(self) -> None:
         if self.device != "cpu":
             object.__setattr__(self, "int8", False)  # int8 dynamic quantisation is a CPU technique
+        if not self.int8:
+            object.__setattr__(self, "int8_photos", False)
 
     def __str__(self) -> str:
         return self.device
 
     def with_int8(self, wanted: bool) -> Placement:
         """This placement with int8 on or off (a caption checkpoint's own `quantize` option)."""
-        return replace(self, int8=wanted)
+        return replace(self, int8=wanted, int8_photos=wanted and self.int8_photos)
 
     def quantize(self, module: Module, parts: tuple[str, ...] | None = None) -> Module:
         """`module` with the Linear layers of `parts` (default: all) in int8 when this placement asks for

@@ -9,14 +9,15 @@ from core.models import ModelStore
 from core.placement import Placement
 from ruclip_port.ruclip import RuCLIP
 
-# With LISTING_QUANTIZE=int8 only the text tower's Linear layers go int8: the image tower's features
-# feed the prefix captioner and every photo score, and it is measured apart in bench_pipeline.
-INT8_PARTS = ("transformer",)
+TEXT_TOWER = ("transformer",)
+PHOTO_TOWER = ("visual.transformer",)
 
 
 def _from_folder(folder: Path, placement: Placement) -> RuCLIP:
+    """LISTING_QUANTIZE=int8 turns the text tower's Linear layers to int8; int8-photos the image
+    tower's too (its features feed every photo score and the prefix captioner)."""
     clip = RuCLIP.from_pretrained(folder, device=placement.device)
-    clip.model = placement.prepare(clip.model, INT8_PARTS)
+    clip.model = placement.prepare(clip.model, TEXT_TOWER + (PHOTO_TOWER if placement.int8_photos else ()))
     return clip
 
 

@@ -4,7 +4,7 @@
   coloured photos and their captions) until it is confident, as a real model is; its checkpoint is then
   loaded through the registry with and without `"quantize": "int8"`, and greedy captions must be the same.
 - Scores: every ruCLIP similarity and the BERTScore F1 of a result, and the toxicity score, with and
-  without LISTING_QUANTIZE=int8, must agree within 0.01.
+  without LISTING_QUANTIZE=int8 (and int8-photos, ruCLIP's image tower too), must agree within 0.01.
 """
 
 from __future__ import annotations
@@ -111,11 +111,14 @@ def models_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_scoring_models(tmp_path_factory.mktemp("models"))
 
 
-def test_scores_agree_within_a_hundredth_in_int8(models_folder: Path, shared_photos: Path) -> None:
+@pytest.mark.parametrize("quantize", ["int8", "int8-photos"])
+def test_scores_agree_within_a_hundredth_in_int8(
+    models_folder: Path, shared_photos: Path, quantize: str
+) -> None:
     photos = [Image.open(p) for p in sorted(shared_photos.rglob("*.jpg"))[:4]]
     plain, int8 = (
-        result_scores(ModelStore(Settings(models_dir=models_folder, device="cpu", quantize=quantize)), photos)
-        for quantize in ("none", "int8")
+        result_scores(ModelStore(Settings(models_dir=models_folder, device="cpu", quantize=q)), photos)
+        for q in ("none", quantize)
     )
     assert None not in plain.values() and plain.keys() == int8.keys()
     differences = {name: abs(plain[name] - int8[name]) for name in plain}

@@ -74,9 +74,11 @@ def test_int8_reaches_only_the_named_parts() -> None:
 
 
 def test_int8_is_a_cpu_lever_and_a_gpu_gets_float16() -> None:
-    assert Placement.resolved("cpu", int8=True, threads=2) == Placement("cpu", int8=True, threads=2)
-    gpu = Placement.resolved("cuda", int8=True, threads=2)
-    assert not gpu.int8 and gpu.half and not gpu.with_int8(True).int8
+    assert Placement.resolved("cpu", "int8", 2) == Placement("cpu", int8=True, threads=2)
+    photos = Placement("cpu", int8=True, threads=2, int8_photos=True)
+    assert Placement.resolved("cpu", "int8-photos", 2) == photos
+    gpu = Placement.resolved("cuda", "int8-photos", 2)
+    assert not gpu.int8 and not gpu.int8_photos and gpu.half and not gpu.with_int8(True).int8
     assert str(gpu) == "cuda"
     model = _gpt2()
     assert Placement("cpu").prepare(model) is model and _kinds(model)["int8"] == 0  # off: untouched
@@ -89,7 +91,7 @@ def test_settings_reach_the_store_placement_and_bad_values_are_refused_in_russia
     assert placement == Placement("cpu", int8=True, threads=1)
     assert ModelStore(Settings(device="cpu")).placement.int8 is True  # on by default: parity is tested
     assert ModelStore(Settings(device="cpu", quantize="none")).placement.int8 is False
-    with pytest.raises(PlacementError, match="LISTING_QUANTIZE=int4: допустимо none, int8"):
+    with pytest.raises(PlacementError, match="LISTING_QUANTIZE=int4: допустимо none, int8, int8-photos"):
         _ = ModelStore(Settings(device="cpu", quantize="int4")).placement
     for bad in ("0", "два", "-1"):
         with pytest.raises(PlacementError, match=f"LISTING_THREADS={bad}: допустимо auto"):
@@ -143,7 +145,7 @@ def test_the_store_lowers_torch_threads_to_the_setting_but_never_raises_them() -
 
 @pytest.mark.parametrize(
     ("generation", "message"),
-    [({"quantize": "int4"}, "quantize — одно из none, int8"),
+    [({"quantize": "int4"}, "quantize — одно из none, int8, int8-photos"),
      ({"quantize": "int8", "dtype": "bfloat16"}, "только с dtype auto или float32")],
 )  # fmt: skip
 def test_the_manifest_quantize_option_is_validated(generation: dict, message: str) -> None:
@@ -169,12 +171,12 @@ def test_the_setting_quantizes_the_scoring_and_moderation_models(tmp_path: Path)
     make_tiny_ruclip(models / RUCLIP_MODEL)
     make_tiny_toxicity(models, {"non-toxic": 5.0})
     make_tiny_bert(models / "bert-base-multilingual-cased")
-    for quantize, expect_int8 in (("none", False), ("int8", True)):
+    for quantize, expect_int8 in (("none", False), ("int8", True), ("int8-photos", True)):
         store = ModelStore(Settings(models_dir=models, device="cpu", quantize=quantize))
         clip = load_ruclip(store)
         assert clip is not None
         assert (_kinds(clip.model.transformer)["int8"] > 0) is expect_int8  # the text tower
-        assert _kinds(clip.model.visual)["int8"] == 0  # the image tower stays float
+        assert (_kinds(clip.model.visual)["int8"] > 0) is (quantize == "int8-photos")  # the image tower
         folder = models / TOXICITY_MODEL
         _, classifier = store.load(folder, load_classifier, TOXICITY_MODEL)
         assert (_kinds(classifier)["linear"] == 0) is expect_int8
