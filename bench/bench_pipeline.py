@@ -70,6 +70,7 @@ class Variant:
     threads: str = "auto"  # LISTING_THREADS
     photo_memo: bool = True  # photos shrunk and encoded once for every stage
     photo_cache: bool = True  # beam search leaves the photo's cross-attention cache in place
+    bf16_photos: bool = True  # ruCLIP's photo tower in bfloat16 where the settings and the CPU allow it
 
 
 BEFORE = Variant("до", photo_memo=False, photo_cache=False)
@@ -82,16 +83,22 @@ LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
     ),
     "int8-scoring": (
         "int8 моделей оценки и модерации (`LISTING_QUANTIZE=int8`: текст ruCLIP, токсичность, BERTScore)",
-        BEFORE, replace(BEFORE, name="после", quantize="int8"), ("10-ed",),
+        BEFORE, replace(BEFORE, name="после", quantize="int8", bf16_photos=False), ("10-ed",),
     ),
     "photos-once": (
         "каждое фото уменьшается один раз для всех моделей и кодируется ruCLIP один раз (модерация, "
         "маршрут, префиксная модель, оценка)",
         BEFORE, replace(BEFORE, name="после", photo_memo=True), ("10-ed", "10-prefix"),
     ),
+    "bf16-photos": (
+        "башня фото ruCLIP в bfloat16 (по умолчанию при `LISTING_QUANTIZE=int8` на процессоре с "
+        "инструкциями bfloat16) поверх всех рычагов",
+        replace(SHIPPED, name="float32", bf16_photos=False), replace(SHIPPED, name="bfloat16"),
+        ("10-ed", "10-prefix"),
+    ),
     "int8-photos": (
-        "int8 и башни фото ruCLIP (`LISTING_QUANTIZE=int8-photos`, не по умолчанию) поверх всех рычагов",
-        replace(SHIPPED, name="int8"), replace(SHIPPED, name="int8-photos", quantize="int8-photos"),
+        "башня фото ruCLIP в int8 вместо bfloat16 (`LISTING_QUANTIZE=int8-photos`, не по умолчанию)",
+        replace(SHIPPED, name="bfloat16"), replace(SHIPPED, name="int8-photos", quantize="int8-photos"),
         ("10-ed", "10-prefix"),
     ),
     "beam-cache": (
@@ -155,6 +162,7 @@ class ForgetfulMemo:
 
 def make_pipeline(cache: Path, variant: Variant, root: Path) -> Any:
     """A Pipeline over the cache's models for `variant`; moderation lets every listing through."""
+    from core.models import ModelStore
     from core.settings import Settings
     from moderation.config import ModerationConfig
     from pipeline.runner import Pipeline
@@ -167,7 +175,10 @@ def make_pipeline(cache: Path, variant: Variant, root: Path) -> Any:
         explicit_threshold=1.01, explicit_class_thresholds=(), explicit_certain=1.01, contacts_verdict="warn",
         toxicity_reject=1.01, toxicity_warn=1.01, mismatch_verdict="warn",
     )  # fmt: skip
-    return Pipeline(settings, moderation=permissive)
+    models = ModelStore(settings)
+    if not variant.bf16_photos:
+        models = ModelStore(settings, replace(models.placement, bf16_photos=False))
+    return Pipeline(settings, moderation=permissive, models=models)
 
 
 class ModelClock:

@@ -14,10 +14,12 @@ PHOTO_TOWER = ("visual.transformer",)
 
 
 def _from_folder(folder: Path, placement: Placement) -> RuCLIP:
-    """LISTING_QUANTIZE=int8 turns the text tower's Linear layers to int8; int8-photos the image
-    tower's too (its features feed every photo score and the prefix captioner)."""
+    """LISTING_QUANTIZE=int8 turns the text tower's Linear layers to int8 and, on a CPU that computes
+    bfloat16, the image tower to bfloat16; int8-photos the image tower's Linear layers to int8 too (its
+    features feed every photo score and the prefix captioner)."""
     clip = RuCLIP.from_pretrained(folder, device=placement.device)
     clip.model = placement.prepare(clip.model, TEXT_TOWER + (PHOTO_TOWER if placement.int8_photos else ()))
+    placement.photo_tower(clip.model.visual)
     return clip
 
 

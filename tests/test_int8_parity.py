@@ -21,7 +21,9 @@ from PIL import Image
 from captioning.encoder_decoder import EncoderDecoderCaptioner
 from captioning.registry import Registry
 from core.models import ModelStore
+from core.placement import Placement
 from core.settings import Settings
+from ruclip_port import load_ruclip
 from tests.neural_fixtures import build_vit_gpt2, read_manifest
 from tests.scoring_fixtures import make_scoring_models, result_scores
 
@@ -111,16 +113,24 @@ def models_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_scoring_models(tmp_path_factory.mktemp("models"))
 
 
-@pytest.mark.parametrize("quantize", ["int8", "int8-photos"])
-def test_scores_agree_within_a_hundredth_in_int8(
-    models_folder: Path, shared_photos: Path, quantize: str
-) -> None:
+PLACEMENTS = {
+    "int8": Placement("cpu", int8=True, threads=1),
+    "int8 + bfloat16 photos": Placement("cpu", int8=True, threads=1, bf16_photos=True),
+    "int8-photos": Placement("cpu", int8=True, threads=1, int8_photos=True),
+}
+
+
+@pytest.mark.parametrize("name", PLACEMENTS)
+def test_scores_agree_within_a_hundredth_in_int8(models_folder: Path, shared_photos: Path, name: str) -> None:
     photos = [Image.open(p) for p in sorted(shared_photos.rglob("*.jpg"))[:4]]
-    plain, int8 = (
-        result_scores(ModelStore(Settings(models_dir=models_folder, device="cpu", quantize=q)), photos)
-        for q in ("none", quantize)
+    settings = Settings(models_dir=models_folder, device="cpu")
+    plain, fast = (
+        ModelStore(settings, placement) for placement in (Placement("cpu", threads=1), PLACEMENTS[name])
     )
-    assert None not in plain.values() and plain.keys() == int8.keys()
-    differences = {name: abs(plain[name] - int8[name]) for name in plain}
+    photo_dtype = load_ruclip(fast).model.visual.conv1.weight.dtype  # type: ignore[union-attr]
+    assert photo_dtype == (torch.bfloat16 if fast.placement.bf16_photos else torch.float32)
+    plain_scores, fast_scores = result_scores(plain, photos), result_scores(fast, photos)
+    assert None not in plain_scores.values() and plain_scores.keys() == fast_scores.keys()
+    differences = {key: abs(plain_scores[key] - fast_scores[key]) for key in plain_scores}
     assert max(differences.values()) <= TOLERANCE, differences
     assert differences["clip_seller_text_photo_mean"] > 0 and differences["toxicity"] > 0  # int8 really ran

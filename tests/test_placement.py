@@ -17,7 +17,14 @@ from captioning.neural import GenerationOptions, NeuralModelError
 from captioning.registry import Registry
 from core.catalogue import RUCLIP_MODEL
 from core.models import ModelStore
-from core.placement import Placement, PlacementError, quantize_int8, thread_count, usable_cpus
+from core.placement import (
+    Placement,
+    PlacementError,
+    cpu_computes_bfloat16,
+    quantize_int8,
+    thread_count,
+    usable_cpus,
+)
 from core.settings import Settings
 from moderation.text.toxicity import TOXICITY_MODEL, load_classifier
 from ruclip_port import load_ruclip
@@ -74,7 +81,8 @@ def test_int8_reaches_only_the_named_parts() -> None:
 
 
 def test_int8_is_a_cpu_lever_and_a_gpu_gets_float16() -> None:
-    assert Placement.resolved("cpu", "int8", 2) == Placement("cpu", int8=True, threads=2)
+    native = cpu_computes_bfloat16()
+    assert Placement.resolved("cpu", "int8", 2) == Placement("cpu", int8=True, threads=2, bf16_photos=native)
     photos = Placement("cpu", int8=True, threads=2, int8_photos=True)
     assert Placement.resolved("cpu", "int8-photos", 2) == photos
     gpu = Placement.resolved("cuda", "int8-photos", 2)
@@ -86,9 +94,27 @@ def test_int8_is_a_cpu_lever_and_a_gpu_gets_float16() -> None:
     assert _kinds(model) == {"linear": 0, "conv1d": 8, "int8": 1}
 
 
+def test_bfloat16_photo_towers_only_with_int8_on_a_cpu_that_computes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_bf16": False, "amx_bf16": False})
+    assert not cpu_computes_bfloat16() and not Placement.resolved("cpu", "int8", 2).bf16_photos
+    for capability in ("avx512_bf16", "amx_bf16"):
+        monkeypatch.setattr(torch.cpu, "get_capabilities", lambda c=capability: {c: True})
+        assert cpu_computes_bfloat16() and Placement.resolved("cpu", "int8", 2).bf16_photos
+    for quantize, device in (("none", "cpu"), ("int8-photos", "cpu"), ("int8", "cuda")):
+        assert not Placement.resolved(device, quantize, 2).bf16_photos, (quantize, device)
+    bf16 = Placement("cpu", int8=True, bf16_photos=True)
+    assert not bf16.with_int8(False).bf16_photos and bf16.with_int8(True).bf16_photos
+    assert not Placement("cpu", bf16_photos=True).bf16_photos  # a float32 placement stays float32
+    tower = torch.nn.Sequential(torch.nn.Linear(4, 4))
+    assert Placement("cpu").photo_tower(tower)[0].weight.dtype == torch.float32
+    assert bf16.photo_tower(tower)[0].weight.dtype == torch.bfloat16
+
+
 def test_settings_reach_the_store_placement_and_bad_values_are_refused_in_russian() -> None:
     placement = ModelStore(Settings(device="cpu", quantize="int8", threads="1")).placement
-    assert placement == Placement("cpu", int8=True, threads=1)
+    assert placement == Placement("cpu", int8=True, threads=1, bf16_photos=cpu_computes_bfloat16())
     assert ModelStore(Settings(device="cpu")).placement.int8 is True  # on by default: parity is tested
     assert ModelStore(Settings(device="cpu", quantize="none")).placement.int8 is False
     with pytest.raises(PlacementError, match="LISTING_QUANTIZE=int4: допустимо none, int8, int8-photos"):
