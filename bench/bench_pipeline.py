@@ -12,8 +12,10 @@ are set to let everything through: the bench times the checks, random verdicts m
 
 Cases: 1 photo (single route) and 10 photos (multi route), with each captioner. Each figure is the
 median of `--runs` warm runs after one warm-up run that loads the models. «models» is the share of the
-total spent inside model calls (torch forward passes, `generate` loops, ONNX runs), measured in one
-more, instrumented run; the rest is pipeline overhead (decoding photos, tokenisers, Python).
+total spent inside model calls (torch forward passes, `generate` loops, ONNX runs) and «photos» the share
+in Pillow's work on the photos outside them (decoding, colour conversion, resizing for each model),
+measured in one more, instrumented run; the rest is the pipeline's own overhead (tokenisers, text
+stages, Python).
 
     python -m bench.bench_pipeline [--runs 5] [--tables speed,levers] [--levers NAME,...] [--cases ...]
 
@@ -31,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -91,10 +94,10 @@ LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
         BEFORE, replace(BEFORE, name="после", photo_memo=True), ("10-ed", "10-prefix"),
     ),
     "bf16-photos": (
-        "башня фото ruCLIP в bfloat16 (по умолчанию при `LISTING_QUANTIZE=int8` на процессоре с "
-        "инструкциями bfloat16) поверх всех рычагов",
+        "башни фото в bfloat16 — ruCLIP и кодировщик фото модели описаний (по умолчанию при "
+        "`LISTING_QUANTIZE=int8` на процессоре с инструкциями bfloat16) поверх всех рычагов",
         replace(SHIPPED, name="float32", bf16_photos=False), replace(SHIPPED, name="bfloat16"),
-        ("10-ed", "10-prefix"),
+        ("1-ed", "10-ed", "10-prefix"),
     ),
     "int8-photos": (
         "башня фото ruCLIP в int8 вместо bfloat16 (`LISTING_QUANTIZE=int8-photos`, не по умолчанию)",
@@ -181,24 +184,28 @@ def make_pipeline(cache: Path, variant: Variant, root: Path) -> Any:
     return Pipeline(settings, moderation=permissive, models=models)
 
 
-class ModelClock:
-    """Wall time spent inside model calls: outermost torch module forwards, `generate` loops and ONNX
-    Runtime runs (nested calls count once)."""
+class Clock:
+    """Wall time spent inside some calls (nested calls and calls overlapping in other threads count
+    once); `patches` are the (owner, method name) pairs it wraps while `running`."""
 
-    def __init__(self) -> None:
+    def __init__(self, patches: list[tuple[Any, str]]) -> None:
         self.seconds = 0.0
+        self.patches = patches
         self._depth = 0
         self._start = 0.0
+        self._lock = threading.Lock()
 
     def enter(self, *_: Any) -> None:
-        if self._depth == 0:
-            self._start = time.perf_counter()
-        self._depth += 1
+        with self._lock:
+            if self._depth == 0:
+                self._start = time.perf_counter()
+            self._depth += 1
 
     def leave(self, *_: Any) -> None:
-        self._depth -= 1
-        if self._depth == 0:
-            self.seconds += time.perf_counter() - self._start
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                self.seconds += time.perf_counter() - self._start
 
     def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -211,27 +218,51 @@ class ModelClock:
         return timed
 
     @contextmanager
-    def running(self) -> Iterator[ModelClock]:
-        """Count model time while the block runs."""
+    def running(self) -> Iterator[Clock]:
+        """Count the time of the patched calls while the block runs."""
+        originals = [getattr(owner, name) for owner, name in self.patches]
+        for (owner, name), original in zip(self.patches, originals, strict=True):
+            setattr(owner, name, self.wrap(original))
+        try:
+            yield self
+        finally:
+            for (owner, name), original in zip(self.patches, originals, strict=True):
+                setattr(owner, name, original)
+
+
+class ModelClock(Clock):
+    """Model calls: outermost torch module forwards, `generate` loops and ONNX Runtime runs."""
+
+    def __init__(self) -> None:
         import onnxruntime
-        import torch
         from transformers import GenerationMixin
+
+        super().__init__([(GenerationMixin, "generate"), (onnxruntime.InferenceSession, "run")])
+
+    @contextmanager
+    def running(self) -> Iterator[Clock]:
+        import torch
 
         hooks = [
             torch.nn.modules.module.register_module_forward_pre_hook(self.enter),
             torch.nn.modules.module.register_module_forward_hook(self.leave),
         ]
-        patched = [(GenerationMixin, "generate"), (onnxruntime.InferenceSession, "run")]
-        originals = [getattr(owner, name) for owner, name in patched]
-        for (owner, name), original in zip(patched, originals, strict=True):
-            setattr(owner, name, self.wrap(original))
         try:
-            yield self
+            with super().running():
+                yield self
         finally:
             for hook in hooks:
                 hook.remove()
-            for (owner, name), original in zip(patched, originals, strict=True):
-                setattr(owner, name, original)
+
+
+class PhotoClock(Clock):
+    """Pillow's work on the photos outside model calls: decoding, colour conversion and resizing."""
+
+    def __init__(self) -> None:
+        from PIL import Image, ImageFile
+
+        methods = ("convert", "resize", "reduce", "thumbnail", "crop", "paste", "transpose")
+        super().__init__([(ImageFile.ImageFile, "load")] + [(Image.Image, name) for name in methods])
 
 
 @dataclass
@@ -242,6 +273,7 @@ class Runner:
     pipeline: Any
     timings: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     model_share: dict[str, float] = field(default_factory=dict)
+    photo_share: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
 
     def setup(self) -> None:
@@ -288,9 +320,10 @@ class Runner:
 
     def instrumented(self, case: str) -> None:
         """One more run with the model clock on: the share of the total spent in model calls."""
-        with ModelClock().running() as clock:
+        with ModelClock().running() as models, PhotoClock().running() as photos:
             total = self.run(case)["total"]
-        self.model_share[case] = clock.seconds / total
+        self.model_share[case] = models.seconds / total
+        self.photo_share[case] = photos.seconds / total
 
     def medians(self, case: str) -> dict[str, float]:
         """Median of each stage and of the total over the kept runs."""
@@ -325,6 +358,7 @@ def report(runners: list[Runner], cases: tuple[str, ...]) -> dict[str, Any]:
                     "medians": runner.medians(case),
                     "runs": len(runner.timings[case]),
                     "model_share": runner.model_share[case],
+                    "photo_share": runner.photo_share[case],
                     "tokens": runner.tokens[case],
                 }
                 for case in cases
@@ -363,8 +397,8 @@ def speed_table(results: dict[str, dict[str, Any]], cases: tuple[str, ...]) -> l
     """The shipped configuration per case: stages, total, model share, tokens, peak RSS."""
     lines = [
         "| случай | " + " | ".join(STAGES)
-        + " | **итого, с** | ЦП, с | в моделях | токенов | пик RSS, МиБ | load |",
-        "|---" * (len(STAGES) + 7) + "|",
+        + " | **итого, с** | ЦП, с | в моделях | фото (Pillow) | прочее | токенов | пик RSS, МиБ | load |",
+        "|---" * (len(STAGES) + 9) + "|",
     ]
     for case in cases:
         photos, captioner = CASES[case]
@@ -376,6 +410,7 @@ def speed_table(results: dict[str, dict[str, Any]], cases: tuple[str, ...]) -> l
             f"| {photos} фото, {route}, {CAPTIONERS[captioner]} | "
             + " | ".join(seconds(medians[s]) for s in STAGES)
             + f" | **{seconds(medians['total'])}** | {seconds(medians['cpu'])} | {data['model_share']:.0%} | "
+            f"{data['photo_share']:.0%} | {1 - data['model_share'] - data['photo_share']:.0%} | "
             f"{data['tokens']} | "
             f"{result['peak_rss_mb']} | {result['load_start'][0]:.1f}→{result['load'][0]:.1f} |"
         )

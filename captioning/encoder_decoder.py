@@ -29,6 +29,7 @@ from captioning.neural import (
     generate_ids,
     load_model,
     load_pretrained,
+    photo_encoder,
     quantized,
     russian_errors,
 )
@@ -106,6 +107,7 @@ def load(folder: Path, manifest: dict[str, Any], models: ModelStore) -> EncoderD
     options, device = checked_options(folder, manifest, models, KIND, ("vision-encoder-decoder",))
     model = load_model(VisionEncoderDecoderModel, folder, options, device)
     model = quantized(model, options, models, ("decoder",))
+    photo_encoder(model.encoder, options, models)
     image_processor = load_pretrained(AutoImageProcessor.from_pretrained, folder, "обработчика фото")
     tokenizer = load_pretrained(AutoTokenizer.from_pretrained, folder, "токенизатора")
     return EncoderDecoderCaptioner(folder, model, image_processor, tokenizer, options)

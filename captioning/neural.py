@@ -205,6 +205,24 @@ def quantized(model: T, options: GenerationOptions, models: ModelStore, parts: t
     return models.placement.with_int8(options.quantize == "int8").quantize(model, parts)
 
 
+def photo_encoder(encoder: torch.nn.Module, options: GenerationOptions, models: ModelStore) -> None:
+    """The checkpoint's photo encoder in bfloat16, in place, where the placement runs photo towers so
+    (LISTING_QUANTIZE=int8 on a CPU that computes bfloat16) and the manifest asks for `"quantize":
+    "int8"`; its features still reach the decoder in float32."""
+    placement = models.placement.with_int8(options.quantize == "int8")
+    if placement.bf16_photos:
+        placement.photo_tower(encoder)
+        encoder.register_forward_hook(_features_in_float32)
+
+
+def _features_in_float32(module: torch.nn.Module, args: Any, output: Any) -> Any:
+    """Forward hook: the encoder's features (its first output) as float32."""
+    if isinstance(output, tuple):
+        return (output[0].float(), *output[1:])
+    output["last_hidden_state"] = output["last_hidden_state"].float()
+    return output
+
+
 def eos_ids(model: torch.nn.Module) -> set[int]:
     """End-of-text token ids from the model's generation config."""
     eos = model.generation_config.eos_token_id

@@ -225,20 +225,25 @@ def _laplacian_variance(gray: np.ndarray) -> float:
     return float(lap.var())
 
 
+def _grey_thumbnail(image: Image.Image, side: int) -> Image.Image:
+    """The photo in grey, shrunk to fit `side` (as it is when smaller)."""
+    grey = image.convert("L")
+    if max(grey.size) > side:
+        grey.thumbnail((side, side), Image.Resampling.BILINEAR)
+    return grey
+
+
 def photo_quality(
     image: Image.Image, thresholds: QualityThresholds | None = None, size: tuple[int, int] | None = None
 ) -> list[str]:
     """Russian hints about one photo on its own (darkness, blur, size); `size` is the uploaded photo's
-    when `image` is a shrunk copy of it."""
+    when `image` is a shrunk copy of it. `image` may already be grey and shrunk to `blur_side`."""
     t = thresholds or QualityThresholds()
     hints: list[str] = []
     width, height = size or image.size
     if width * height < t.min_pixels:
         hints.append(f"маленькое разрешение ({width}×{height}), покупатель не разглядит детали")
-    gray_image = image.convert("L")
-    if max(gray_image.size) > t.blur_side:
-        gray_image.thumbnail((t.blur_side, t.blur_side), Image.Resampling.BILINEAR)
-    gray = np.asarray(gray_image)
+    gray = np.asarray(_grey_thumbnail(image, t.blur_side))
     mean = float(gray.mean())
     if mean < t.dark_mean:
         hints.append("фото слишком тёмное")
@@ -256,8 +261,10 @@ def quality_hints(
     `sizes` are the uploaded photos' sizes when `images` are shrunk copies."""
     t = thresholds or QualityThresholds()
     sizes = sizes or [None] * len(images)
-    hints = [photo_quality(image, t, size) for image, size in zip(images, sizes, strict=True)]
-    hashes = [imagehash.phash(image) for image in images]  # phash converts to grey itself
+    sizes = [size or image.size for image, size in zip(images, sizes, strict=True)]
+    greys = [_grey_thumbnail(image, t.blur_side) for image in images]  # one shrink for both measures
+    hints = [photo_quality(grey, t, size) for grey, size in zip(greys, sizes, strict=True)]
+    hashes = [imagehash.phash(grey) for grey in greys]
     for j in range(len(images)):
         for i in range(j):
             if hashes[j] - hashes[i] <= t.duplicate_distance:

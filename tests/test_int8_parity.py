@@ -80,25 +80,42 @@ def one_thread() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def captioners(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[EncoderDecoderCaptioner, EncoderDecoderCaptioner]:
-    """The trained checkpoint loaded as it is and with `"quantize": "int8"` in its manifest."""
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Checkpoints folder: the trained checkpoint as it is, and with `"quantize": "int8"` in its manifest."""
     root = tmp_path_factory.mktemp("checkpoints")
     _train(build_vit_gpt2(root / NAME, {"max_new_tokens": 48}))
     shutil.copytree(root / NAME, root / f"{NAME}-int8")
     manifest = read_manifest(root / NAME)
     manifest["generation"] |= {"quantize": "int8"}
     (root / f"{NAME}-int8" / "checkpoint.json").write_text(json.dumps(manifest), encoding="utf-8")
-    registry = Registry(Settings(checkpoints_dir=root, device="cpu"))
-    return registry.load(NAME), registry.load(f"{NAME}-int8")
+    return root
+
+
+CAPTIONER_PLACEMENTS = {
+    "int8": Placement("cpu", int8=True, threads=1),
+    "int8 + bfloat16 photo encoder": Placement("cpu", int8=True, threads=1, bf16_photos=True),
+}
+
+
+@pytest.fixture(scope="module", params=CAPTIONER_PLACEMENTS)
+def captioners(
+    trained: Path, request: pytest.FixtureRequest
+) -> tuple[EncoderDecoderCaptioner, EncoderDecoderCaptioner, torch.dtype]:
+    """The trained checkpoint loaded as it is (float32), and with its int8 manifest on a placement; the
+    dtype that placement gives the photo encoder."""
+    settings = Settings(checkpoints_dir=trained, device="cpu")
+    placement = CAPTIONER_PLACEMENTS[request.param]
+    plain = Registry(settings, ModelStore(settings, Placement("cpu", threads=1))).load(NAME)
+    fast = Registry(settings, ModelStore(settings, placement)).load(f"{NAME}-int8")
+    return plain, fast, torch.bfloat16 if placement.bf16_photos else torch.float32
 
 
 def test_greedy_captions_of_a_confident_model_are_the_same_in_int8(
-    captioners: tuple[EncoderDecoderCaptioner, EncoderDecoderCaptioner],
+    captioners: tuple[EncoderDecoderCaptioner, EncoderDecoderCaptioner, torch.dtype],
 ) -> None:
-    plain, int8 = captioners
+    plain, int8, encoder_dtype = captioners
     assert plain.options.num_beams == 1 and int8.options.quantize == "int8"
+    assert plain.model.encoder.dtype == torch.float32 and int8.model.encoder.dtype == encoder_dtype
     photos = {caption: _photo(colour, 100 + i) for i, (caption, colour) in enumerate(COLOURS.items())}
     for caption, photo in photos.items():  # unseen photos of the trained colours
         expected = plain.caption(photo)
