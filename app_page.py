@@ -134,11 +134,19 @@ _SCRIPT = """
   walk(document.body);
   // Gradio picks its language from the browser's; this app is Russian in every browser. Gradio's
   // language switch lives in its `core` module, already loaded: importing it again returns the same one.
-  const core = [
-    ...[...document.querySelectorAll("link[rel=modulepreload]")].map((link) => link.href),
-    ...performance.getEntriesByType("resource").map((entry) => entry.name),
-  ].find((url) => /\\/assets\\/core-[\\w-]+\\.js$/.test(url));
-  if (core) import(core).then((module) => module.changeLocale?.("ru"));
+  // Gradio sets its language up again from the browser's once the app's config arrives, which may come
+  // after this script, so the switch is repeated for the first 30 seconds (the same language again
+  // changes nothing).
+  let attempts = 0;
+  const speakRussian = () => {
+    const core = [
+      ...[...document.querySelectorAll("link[rel=modulepreload]")].map((link) => link.href),
+      ...performance.getEntriesByType("resource").map((entry) => entry.name),
+    ].find((url) => /\\/assets\\/core-[\\w-]+\\.js$/.test(url));
+    if (core) import(core).then((module) => module.changeLocale?.("ru"));
+    if (++attempts < 120) setTimeout(speakRussian, 250);
+  };
+  speakRussian();
 })();
 </script>
 """
