@@ -201,6 +201,23 @@ def test_feature_cache_hits_after_the_first_epoch(
     assert len(list(world["cache"].rglob("*.safetensors"))) == start["prepare_cache_misses"]
 
 
+def test_feature_cache_keeps_a_towers_precisions_apart(
+    world: dict[str, Path], trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(world["cache"], cache)  # the float32 (or bfloat16) features of the `trained` run
+
+    def start_misses(name: str) -> int:
+        argv = [*_train_argv(world, name), "--feature-cache", str(cache), "--max-steps", "1"]
+        assert train.main(argv) == 0
+        (start,) = [r for r in _metrics(world["checkpoints"] / name) if r.get("event") == "start"]
+        return start["prepare_cache_misses"]
+
+    assert start_misses("prefix-same-tower") == 0  # the same tower finds every photo cached
+    monkeypatch.setenv("LISTING_QUANTIZE", "int8-photos")
+    assert start_misses("prefix-int8-tower") > 0  # an int8 tower's features are its own
+
+
 def test_resume_continues_from_the_saved_step(trained: Path, resumed: Path) -> None:
     records = _metrics(resumed)
     starts = [r for r in records if r.get("event") == "start"]

@@ -323,7 +323,9 @@ class Trainer:
         decoder_folder = resolve_reference(args.decoder, self.output, self.settings)
         self.tower = load_ruclip_from(self.models, vision_folder)
         cache_root = Path(args.feature_cache) if args.feature_cache else default_cache()
-        key = tower_key(vision_folder, extra=self.tower.preprocess.mode)
+        # features of a bfloat16 or int8 tower (LISTING_QUANTIZE) are kept apart from float32 ones
+        precision = f"{self.tower.model.visual.conv1.weight.dtype}:{self.models.placement.int8_photos}"
+        key = tower_key(vision_folder, extra=f"{self.tower.preprocess.mode}:{precision}")
         # one cache folder; separate counters for labelling, training epochs and validation
         hashes: dict = {}  # photo content hashes, computed once for all three
         self.prepare_cache, self.cache, self.val_cache = (
