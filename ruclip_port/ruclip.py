@@ -85,6 +85,11 @@ class RuCLIP:
         return self.model.config.embed_dim
 
     @property
+    def photo_dtype(self) -> torch.dtype:
+        """The dtype the image tower computes in (float32, or bfloat16/float16 as its placement chose)."""
+        return self.model.visual.conv1.weight.dtype
+
+    @property
     def logit_scale(self) -> float:
         """The learned temperature exp(logit_scale): logits = logit_scale · cosine."""
         return float(self.model.logit_scale.detach().exp())
@@ -104,7 +109,7 @@ class RuCLIP:
             return torch.empty(0, self.embed_dim)
         rows = {id(image): self._photos.get(image) for image in images}
         missing = list({id(image): image for image in images if rows[id(image)] is None}.values())
-        dtype = self.model.visual.conv1.weight.dtype
+        dtype = self.photo_dtype
         for start in range(0, len(missing), batch_size):
             batch = missing[start : start + batch_size]
             pixels = self.preprocess.pixels(batch).to(self.device, non_blocking=True)

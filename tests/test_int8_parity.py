@@ -144,7 +144,7 @@ def test_scores_agree_within_a_hundredth_in_int8(models_folder: Path, shared_pho
     plain, fast = (
         ModelStore(settings, placement) for placement in (Placement("cpu", threads=1), PLACEMENTS[name])
     )
-    photo_dtype = load_ruclip(fast).model.visual.conv1.weight.dtype  # type: ignore[union-attr]
+    photo_dtype = load_ruclip(fast).photo_dtype  # type: ignore[union-attr]
     assert photo_dtype == (torch.bfloat16 if fast.placement.bf16_photos else torch.float32)
     plain_scores, fast_scores = result_scores(plain, photos), result_scores(fast, photos)
     assert None not in plain_scores.values() and plain_scores.keys() == fast_scores.keys()

@@ -324,7 +324,7 @@ class Trainer:
         self.tower = load_ruclip_from(self.models, vision_folder)
         cache_root = Path(args.feature_cache) if args.feature_cache else default_cache()
         # features of a bfloat16 or int8 tower (LISTING_QUANTIZE) are kept apart from float32 ones
-        precision = f"{self.tower.model.visual.conv1.weight.dtype}:{self.models.placement.int8_photos}"
+        precision = f"{self.tower.photo_dtype}:{self.models.placement.int8_photos}"
         key = tower_key(vision_folder, extra=f"{self.tower.preprocess.mode}:{precision}")
         # one cache folder; separate counters for labelling, training epochs and validation
         hashes: dict = {}  # photo content hashes, computed once for all three
