@@ -15,7 +15,7 @@ import torch
 from captioning.files import ADAPTER_CONFIG, missing_files
 from core.catalogue import download_command
 from core.models import ModelLoadError, ModelStore
-from core.placement import QUANTIZE_CHOICES
+from core.placement import QUANTIZE_CHOICES, Placement
 
 log = logging.getLogger(__name__)
 
@@ -199,17 +199,22 @@ def load_model(model_class: Any, folder: Path, options: GenerationOptions, devic
     return model.to(device).eval()
 
 
+def checkpoint_placement(options: GenerationOptions, models: ModelStore) -> Placement:
+    """The store's placement as a caption checkpoint's manifest adjusts it (its own `quantize`)."""
+    return models.placement.with_int8(options.quantize == "int8")
+
+
 def quantized(model: T, options: GenerationOptions, models: ModelStore, parts: tuple[str, ...]) -> T:
     """`model` with the Linear layers of its language-model `parts` in int8 when the manifest asks for
     `"quantize": "int8"` and it runs on the CPU (the store's placement decides; a GPU keeps them)."""
-    return models.placement.with_int8(options.quantize == "int8").quantize(model, parts)
+    return checkpoint_placement(options, models).quantize(model, parts)
 
 
 def photo_encoder(encoder: torch.nn.Module, options: GenerationOptions, models: ModelStore) -> None:
     """The checkpoint's photo encoder in bfloat16, in place, where the placement runs photo towers so
     (LISTING_QUANTIZE=int8 on a CPU that computes bfloat16) and the manifest asks for `"quantize":
     "int8"`; its features still reach the decoder in float32."""
-    placement = models.placement.with_int8(options.quantize == "int8")
+    placement = checkpoint_placement(options, models)
     if placement.bf16_photos:
         placement.photo_tower(encoder)
         encoder.register_forward_hook(_features_in_float32)
