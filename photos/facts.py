@@ -233,17 +233,14 @@ def _grey_thumbnail(image: Image.Image, side: int) -> Image.Image:
     return grey
 
 
-def photo_quality(
-    image: Image.Image, thresholds: QualityThresholds | None = None, size: tuple[int, int] | None = None
-) -> list[str]:
-    """Russian hints about one photo on its own (darkness, blur, size); `size` is the uploaded photo's
-    when `image` is a shrunk copy of it. `image` may already be grey and shrunk to `blur_side`."""
-    t = thresholds or QualityThresholds()
+def _grey_quality(grey: Image.Image, size: tuple[int, int], t: QualityThresholds) -> list[str]:
+    """Russian hints about one photo on its own (darkness, blur, size) from its grey thumbnail; `size`
+    is the uploaded photo's."""
     hints: list[str] = []
-    width, height = size or image.size
+    width, height = size
     if width * height < t.min_pixels:
         hints.append(f"маленькое разрешение ({width}×{height}), покупатель не разглядит детали")
-    gray = np.asarray(_grey_thumbnail(image, t.blur_side))
+    gray = np.asarray(grey)
     mean = float(gray.mean())
     if mean < t.dark_mean:
         hints.append("фото слишком тёмное")
@@ -260,10 +257,9 @@ def quality_hints(
     """Per photo, in order, Russian hints for the seller; a near-duplicate names the earlier photo.
     `sizes` are the uploaded photos' sizes when `images` are shrunk copies."""
     t = thresholds or QualityThresholds()
-    sizes = sizes or [None] * len(images)
-    sizes = [size or image.size for image, size in zip(images, sizes, strict=True)]
+    uploaded = [size or image.size for image, size in zip(images, sizes or [None] * len(images), strict=True)]
     greys = [_grey_thumbnail(image, t.blur_side) for image in images]  # one shrink for both measures
-    hints = [photo_quality(grey, t, size) for grey, size in zip(greys, sizes, strict=True)]
+    hints = [_grey_quality(grey, size, t) for grey, size in zip(greys, uploaded, strict=True)]
     hashes = [imagehash.phash(grey) for grey in greys]
     for j in range(len(images)):
         for i in range(j):
