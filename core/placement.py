@@ -150,8 +150,10 @@ class Placement:
         int8 = quantize in ("int8", "int8-photos")
         half = device == "cuda"
         bf16 = quantize == "int8" and device == "cpu" and cpu_computes_bfloat16()
-        photos = {"int8_photos": quantize == "int8-photos", "bf16_photos": bf16}
-        return cls(device, int8=int8, threads=threads, half=half, **photos)
+        return cls(
+            device, int8=int8, threads=threads, half=half, int8_photos=quantize == "int8-photos",
+            bf16_photos=bf16,
+        )  # fmt: skip
 
     def __post_init__(self) -> None:
         if self.device != "cpu":
@@ -167,8 +169,10 @@ class Placement:
     def with_int8(self, wanted: bool) -> Placement:
         """This placement with int8 on or off (a caption checkpoint's own `quantize` option); off also
         leaves its photo tower in float32."""
-        photos = {"int8_photos": wanted and self.int8_photos, "bf16_photos": wanted and self.bf16_photos}
-        return replace(self, int8=wanted, **photos)
+        return replace(
+            self, int8=wanted, int8_photos=wanted and self.int8_photos,
+            bf16_photos=wanted and self.bf16_photos,
+        )  # fmt: skip
 
     def quantize(self, module: Module, parts: tuple[str, ...] | None = None) -> Module:
         """`module` with the Linear layers of `parts` (default: all) in int8 when this placement asks for
