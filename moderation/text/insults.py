@@ -19,6 +19,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from core.morphology import morph
 from moderation.report import Check
@@ -70,6 +71,8 @@ _ADDRESS_AFTER = re.compile(r"\s*(?:ты|вы)\b")
 # A call of its own: after the text's start, a comma or a reply's "@имя,", before "?", "!" or the end.
 _CALL_BEFORE = re.compile(r"(?:^|[,!?…]|@\w+,)\s*$")
 _CALL_AFTER = re.compile(r"\s*(?:[?!]|$)")
+# Forms taken from slaviclean's MIT lexicon (how they were chosen: the file's header), read on first use.
+SLAVICLEAN_FORMS = Path(__file__).with_name("slaviclean_ru.tsv")
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,13 @@ def _first_words(pattern: str) -> frozenset[str] | None:
     return frozenset(words) if all(_WORD.fullmatch(word) for word in words) else None
 
 
+def _slaviclean_forms() -> dict[str, str]:
+    """Word form → class, from the forms derived from slaviclean's lexicon."""
+    with SLAVICLEAN_FORMS.open(encoding="utf-8") as f:
+        rows = (line.rstrip("\n").split("\t") for line in f if not line.startswith("#"))
+        return {form: kind for form, kind, _lemma in rows}
+
+
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
     """The lexicon with every inflected form spelled out (built once, on first use)."""
@@ -145,6 +155,8 @@ def _lexicon() -> _Lexicon:
     forms.update({form: kind for lemma, kind in ambiguous.items() for form in _forms(lemma)})
     forms.update({form: kind for verb, (kind, grams) in VERB_FORMS.items() for form in _forms(verb, grams)})
     forms.update(dict.fromkeys(HOMONYMS.split(), _ADDRESSED))
+    for form, kind in _slaviclean_forms().items():  # our own classes of a form come first
+        forms.setdefault(form, kind)
     return _Lexicon(
         forms=forms,
         anchored_roots=_roots(lambda root: root.startswith("^")),
@@ -230,7 +242,7 @@ def _counts(finding: Finding, norm: Normalised, view: Normalised, lexicon: _Lexi
     """Whether an ambiguous or addressed-only word counts as an insult where it stands."""
     if finding.kind == _ADDRESSED:
         return _said_to_someone(view, finding.start, finding.end)
-    if _name(norm.text, finding.start):
+    if _name(norm.text, finding.start, finding.end):
         return False
     if _addressed(view, finding.start):
         return True
@@ -239,9 +251,11 @@ def _counts(finding: Finding, norm: Normalised, view: Normalised, lexicon: _Lexi
     return not (cued or _after_sale(view, finding.start))
 
 
-def _name(text: str, start: int) -> bool:
-    """Whether a word is capitalised inside a sentence, so a name ("Козлов", "Слон и Моська")."""
-    return text[start].isupper() and _SENTENCE_START.search(text, 0, start) is None
+def _name(text: str, start: int, end: int) -> bool:
+    """Whether a word is capitalised inside a sentence, so a name ("Козлов", "Слон и Моська"); a word in
+    capitals throughout is shouted, not a name ("ЖРАТЬ ХОЧУ, СУКА")."""
+    word = text[start:end]
+    return word[0].isupper() and not word.isupper() and _SENTENCE_START.search(text, 0, start) is None
 
 
 @cached(maxsize=16, per_text=True)
