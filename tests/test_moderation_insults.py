@@ -9,7 +9,7 @@ import pytest
 
 from core.settings import PROJECT_ROOT
 from moderation.text.evaluation import evaluate_comments, evaluate_listings
-from moderation.text.insults import check_insults, find_insults
+from moderation.text.insults import SLAVICLEAN_FORMS, check_insults, find_insults
 
 DATA = PROJECT_ROOT / "tests" / "data"
 
@@ -56,6 +56,11 @@ FOUND = [
     ("сдохли бы все", "threat", "сдохли бы"),
     ("набил бы ему морду", "threat", "набил бы ему морду"),
     ("таких надо расстреливать", "threat", "надо расстреливать"),
+    # third round: forms from slaviclean's lexicon that pymorphy3 does not know, and shouted capitals
+    ("Опять эти пшеки недовольны", "slur", "пшеки"), ("Ну ты и лохудра", "insult", "лохудра"),
+    ("Какая мерзота эти комментаторы", "insult", "мерзота"), ("вы там совсем охренели", "vulgar", "охренели"),
+    ("Этот педрило опять пишет", "slur", "педрило"), ("ОПЯТЬ ОПОЗДАЛ, СУКА", "insult", "СУКА"),
+    ("Бляха-муха, опять сломалось", "vulgar", "Бляха-муха"), ("мелкий выблюдок", "insult", "выблюдок"),
 ]  # fmt: skip
 # Ordinary words and real sales that look like the listed words, every one of which must pass.
 FALSE_FRIENDS = [
@@ -91,6 +96,11 @@ FALSE_FRIENDS = [
     "Дырка на рукаве, зашита", "Дырявый шланг на запчасти", "Тролль из сказки, фигурка",
     "Насекомое в янтаре, сувенир", "Игра «Предатель», настольная", "Подушка-пукалка, прикол",
     "Выпуклый экран, 27 дюймов", "Соска-пустышка, силикон",
+    # third round: everyday words beside slaviclean's forms, and animals in listings written in capitals
+    "Бляха ремня армейская, латунь", "Попугай с жёлтым хохолком", "Нитки сучат вручную, пряжа домашняя",
+    "Петух декоративный, керамика", "Фиговый листок, статуэтка", "Чай со Шри-Ланки, 100 г",
+    "ПРОДАМ КОЗЛА, 2 ГОДА, КОМОЛЫЙ", "ТАКСА, СУКА 3 ГОДА, ПРИВИТА, ВЕТПАСПОРТ",
+    "Вязаная игрушка СВИНЬЯ, 20 см",
 ]  # fmt: skip
 
 
@@ -107,6 +117,19 @@ def test_each_class_is_found_and_named_with_its_russian_reason(text: str, kind: 
 def test_inflected_forms_are_found_through_the_dictionary() -> None:
     for form in ("дебила", "дебилам", "тварями", "уродов", "мерзавцу", "подонками"):
         assert find_insults(f"Про этих {form} и говорить нечего"), form
+
+
+def test_slaviclean_forms_have_our_classes_and_its_licence() -> None:
+    """The forms derived from slaviclean's lexicon each carry one of our classes; its MIT licence is kept."""
+    rows = [
+        line.split("\t")
+        for line in SLAVICLEAN_FORMS.read_text(encoding="utf-8").splitlines()
+        if not line.startswith("#")
+    ]
+    assert len(rows) >= 4000 and {len(row) for row in rows} == {3}
+    assert {kind for _, kind, _ in rows} == {"insult", "slur", "vulgar"}
+    licence = SLAVICLEAN_FORMS.with_name("slaviclean_LICENSE.txt").read_text(encoding="utf-8")
+    assert "Copyright (c) 2025 lytvynenkotv" in licence and "MIT License" in licence
 
 
 @pytest.mark.parametrize("text", FALSE_FRIENDS)
