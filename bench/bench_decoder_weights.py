@@ -29,7 +29,7 @@ from bench.timing import median_seconds
 from core.placement import quantize_int8, thread_count
 
 WIDTH, LAYERS, GROUP = 768, 12, 128
-VOCAB = 50_304  # ruGPT-3 small's 50 264 tokens + the added masking tokens, a multiple of 64 for int4
+VOCAB = 50_304  # ruGPT-3 small's 50 264 tokens, rounded up to a multiple of 64 (the int4 kernel's tile)
 BLOCK = ((WIDTH, 3 * WIDTH), (WIDTH, WIDTH), (WIDTH, 4 * WIDTH), (4 * WIDTH, WIDTH))  # c_attn … mlp.c_proj
 SHAPES = [*BLOCK * LAYERS, (WIDTH, VOCAB)]  # (in, out), in decoding order; the last is the output layer
 
