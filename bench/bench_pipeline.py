@@ -44,6 +44,7 @@ from typing import Any
 from bench.pipeline_models import ED_CHECKPOINT, PREFIX_CHECKPOINT, build, default_cache, is_built
 from bench.timing import peak_rss_mb
 from captioning.encoder_decoder import OnePhotoCache
+from captioning.gpt2_greedy import supports
 from core.settings import PROJECT_ROOT
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "products"
@@ -63,10 +64,10 @@ CASES = {"1-ed": (1, "ed"), "10-ed": (10, "ed"), "1-prefix": (1, "prefix"), "10-
 
 @dataclass(frozen=True)
 class Variant:
-    """One configuration of the pipeline: the settings, the captioners' manifest option, and the two
+    """One configuration of the pipeline: the settings, the captioners' manifest option, and the
     levers that are always on in the code, which the bench can turn off to measure the "before":
-    ruCLIP keeping each photo's features for later stages, and beam search leaving the photo's
-    cross-attention cache in place."""
+    ruCLIP keeping each photo's features for later stages, beam search leaving the photo's
+    cross-attention cache in place, and the prefix captioner's lean greedy loop."""
 
     name: str
     quantize: str = "none"  # LISTING_QUANTIZE: the scoring and moderation models
@@ -75,9 +76,10 @@ class Variant:
     photo_memo: bool = True  # photos shrunk and encoded once for every stage
     photo_cache: bool = True  # beam search leaves the photo's cross-attention cache in place
     bf16_photos: bool = True  # ruCLIP's photo tower in bfloat16 where the settings and the CPU allow it
+    lean_greedy: bool = True  # the prefix captioner decodes in captioning.gpt2_greedy's loop, not `generate`
 
 
-BEFORE = Variant("до", photo_memo=False, photo_cache=False)
+BEFORE = Variant("до", photo_memo=False, photo_cache=False, lean_greedy=False)
 SHIPPED = Variant("после", quantize="int8", int8_captioner=True)
 # lever: (what it is, before, after, cases it is measured on)
 LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
@@ -108,6 +110,12 @@ LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
     "beam-cache": (
         "лучевой поиск не переупорядочивает кэш внимания к фото (он один для всех лучей)",
         BEFORE, replace(BEFORE, name="после", photo_cache=True), ("1-ed",),
+    ),
+    "lean-greedy": (
+        "префиксная модель пишет текст своим циклом жадного декодирования (буферы ключей и значений на "
+        "весь текст, слои модели без обвязки `generate`) поверх всех рычагов",
+        replace(SHIPPED, name="generate", lean_greedy=False), replace(SHIPPED, name="свой цикл"),
+        ("1-prefix", "10-prefix"),
     ),
     "threads": (
         "потоки: 1 против `LISTING_THREADS=auto` (все доступные ядра)",
@@ -145,6 +153,7 @@ def checkpoints_for(cache: Path, variant: Variant, root: Path) -> Path:
 
 
 ONE_PHOTO_CACHE = OnePhotoCache  # the lever's "after"; `Runner.setup` swaps the module's name
+LEAN_SUPPORTS = supports  # the lean-greedy lever's "after", swapped the same way
 
 
 class ForgetfulMemo:
@@ -156,6 +165,11 @@ class ForgetfulMemo:
 
     def put(self, image: Any, value: Any) -> None:
         return None
+
+
+def never(*_: Any) -> bool:
+    """The "before" of the lean-greedy lever: the loop supports nothing, so `generate` decodes."""
+    return False
 
 
 def make_pipeline(cache: Path, variant: Variant, root: Path) -> Any:
@@ -277,7 +291,7 @@ class Runner:
         import torch
         from transformers import EncoderDecoderCache
 
-        from captioning import encoder_decoder
+        from captioning import encoder_decoder, gpt2_greedy
         from core.placement import thread_count
         from photos import PhotoMemo, shared
         from ruclip_port import RuCLIP, load_ruclip
@@ -290,6 +304,7 @@ class Runner:
             clip._photos = PhotoMemo() if self.variant.photo_memo else ForgetfulMemo()
             shared._COPIES = PhotoMemo() if self.variant.photo_memo else ForgetfulMemo()
         encoder_decoder.OnePhotoCache = ONE_PHOTO_CACHE if self.variant.photo_cache else EncoderDecoderCache
+        gpt2_greedy.supports = LEAN_SUPPORTS if self.variant.lean_greedy else never
 
     def run(self, case: str) -> dict[str, float]:
         """One `Pipeline.run` of `case`; its stage timings."""

@@ -249,9 +249,13 @@ def generate_ids(model: Any, inputs: dict[str, torch.Tensor], options: Generatio
     beams = out.beam_indices if options.num_beams > 1 else None
     logprobs = model.compute_transition_scores(out.sequences, out.logits, beams, normalize_logits=True)[0]
     steps = logprobs.shape[-1]
-    new_ids = out.sequences[0, -steps:].tolist()
-    stop = eos_ids(model)
-    length = next((i + 1 for i, token in enumerate(new_ids) if token in stop), steps)
+    return decoded(out.sequences[0, -steps:].tolist(), logprobs, eos_ids(model))
+
+
+def decoded(new_ids: list[int], logprobs: torch.Tensor, stop: Collection[int]) -> Decoded:
+    """The ids up to the first end-of-text (which is dropped) and the mean probability of the tokens up to
+    and including it (padding after it is not counted)."""
+    length = next((i + 1 for i, token in enumerate(new_ids) if token in stop), len(new_ids))
     confidence = float(logprobs[:length].float().exp().mean())
     ids = new_ids[:length]
     if ids and ids[-1] in stop:

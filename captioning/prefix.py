@@ -26,9 +26,11 @@ from PIL import Image
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from captioning import gpt2_greedy
 from captioning.base import DiversityLabel, Generation
 from captioning.files import MAPPER_FILE, PREFIX_CONFIG, missing_files
 from captioning.neural import (
+    Decoded,
     GenerationOptions,
     NeuralModelError,
     check_kind,
@@ -325,11 +327,19 @@ class PrefixCaptioner:
             prompt = self.coder.prompt(masked, diversity, budget)
             with torch.inference_mode():
                 batch = self.model.assemble([features], [prompt])
-            inputs = {"inputs_embeds": batch.embeds, "attention_mask": batch.attention_mask}
-            decoded = generate_ids(self.model.decoder, inputs, self.options)
+            decoded = self.decode(batch)
         return Generation(
             self.coder.decode(decoded.ids), tokens=len(decoded.ids), confidence=decoded.confidence
         )
+
+    def decode(self, batch: Batch) -> Decoded:
+        """The decoder's continuation of the assembled inputs: the lean greedy loop where it computes what
+        `generate` would (captioning.gpt2_greedy), else `generate`."""
+        decoder = self.model.decoder
+        if gpt2_greedy.supports(decoder, self.options, batch.embeds, batch.attention_mask):
+            return gpt2_greedy.greedy_decode(decoder, batch.embeds, self.options)
+        inputs = {"inputs_embeds": batch.embeds, "attention_mask": batch.attention_mask}
+        return generate_ids(decoder, inputs, self.options)
 
 
 def check_folder(folder: Path) -> None:

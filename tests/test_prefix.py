@@ -18,6 +18,8 @@ import torch
 from PIL import Image, ImageDraw
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
+from captioning import gpt2_greedy
+from captioning.neural import generate_ids
 from captioning.prefix import PrefixCaptioner, PrefixConfig, special_tokens
 from captioning.registry import Registry
 from core.settings import PROJECT_ROOT, Settings
@@ -271,6 +273,23 @@ def test_generates_from_one_and_many_photos(captioner: PrefixCaptioner, world: d
         assert generation.text.strip()
     assert captioner.generate(masked, "<SINGLE>", photos) == many  # deterministic decoding
     assert one != many  # the photos reach the decoder
+
+
+def test_the_lean_greedy_loop_writes_what_generate_writes(
+    captioner: PrefixCaptioner, world: dict[str, Path]
+) -> None:
+    masked = mask({"Категория": "Платье", "Цвет": "красный", "Цена": "900 руб."}, "Платье, размер 42")
+    photos = [Image.open(p) for p in sorted((world["data"]).parent.glob("p1*_*.png"))][:3]
+    features = captioner.features(photos)
+    prompt = captioner.coder.prompt(masked, "<VARIATIVE>", captioner.prompt_budget(len(features)))
+    with torch.inference_mode():
+        batch = captioner.model.assemble([features], [prompt])
+    decoder = captioner.model.decoder
+    assert gpt2_greedy.supports(decoder, captioner.options, batch.embeds, batch.attention_mask)
+    inputs = {"inputs_embeds": batch.embeds, "attention_mask": batch.attention_mask}
+    lean, reference = captioner.decode(batch), generate_ids(decoder, inputs, captioner.options)
+    assert lean.ids == reference.ids and lean.ids
+    assert lean.confidence == pytest.approx(reference.confidence, rel=1e-4)
 
 
 def test_target_masking_uses_the_input_tokens() -> None:
