@@ -240,13 +240,17 @@ class Clock:
 
 
 class ModelClock(Clock):
-    """Model calls: outermost torch module forwards, `generate` loops and ONNX Runtime runs."""
+    """Model calls: outermost torch module forwards, `generate` loops (and the lean greedy loop that
+    stands in for it), and ONNX Runtime runs."""
 
     def __init__(self) -> None:
         import onnxruntime
         from transformers import GenerationMixin
 
-        super().__init__([(GenerationMixin, "generate"), (onnxruntime.InferenceSession, "run")])
+        from captioning import gpt2_greedy
+
+        loops = [(GenerationMixin, "generate"), (gpt2_greedy, "greedy_decode")]
+        super().__init__([*loops, (onnxruntime.InferenceSession, "run")])
 
     @contextmanager
     def running(self) -> Iterator[Clock]:

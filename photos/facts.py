@@ -18,6 +18,8 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from photos.shared import model_copy
+
 COLOURS = (
     "чёрный", "белый", "серый", "бежевый", "коричневый", "красный", "розовый", "оранжевый", "жёлтый",
     "зелёный", "голубой", "синий", "фиолетовый",
@@ -226,8 +228,9 @@ def _laplacian_variance(gray: np.ndarray) -> float:
 
 
 def _grey_thumbnail(image: Image.Image, side: int) -> Image.Image:
-    """The photo in grey, shrunk to fit `side` (as it is when smaller)."""
-    grey = image.convert("L")
+    """The photo in grey, shrunk to fit `side` (as it is when smaller), from its shared copy at model
+    scale (which every model's input is made from next, so it is made once either way)."""
+    grey = model_copy(image).convert("L")
     if max(grey.size) > side:
         grey.thumbnail((side, side), Image.Resampling.BILINEAR)
     return grey
