@@ -1,7 +1,7 @@
 """The lean greedy loop (captioning.gpt2_greedy) against transformers' own `generate` on tiny GPT-2 models
 built here with random weights: the same ids and token probabilities, with the manifest's n-gram ban and
-repetition penalty, in float32 and int8, stopping at end-of-text as `generate` does; anything else it
-does not compute is left to `generate`."""
+repetition penalty, in float32, bfloat16, float16 and int8, stopping at end-of-text as `generate` does;
+anything else it does not compute is left to `generate`."""
 
 from __future__ import annotations
 
@@ -47,14 +47,17 @@ OPTIONS = {
 }
 
 
-@pytest.mark.parametrize("int8", [False, True], ids=["float32", "int8"])
+@pytest.mark.parametrize("weights", ["float32", "bfloat16", "float16", "int8"])
 @pytest.mark.parametrize("name", list(OPTIONS))
-def test_same_ids_and_probabilities_as_generate(name: str, int8: bool) -> None:
+def test_same_ids_and_probabilities_as_generate(name: str, weights: str) -> None:
+    """int8 is the CPU's speed lever; bfloat16 and float16 are what a GPU runs (here on the CPU)."""
     options = OPTIONS[name]
     for seed in range(4):
         model = _gpt2(seed)
-        if int8:
+        if weights == "int8":
             quantize_int8(model)
+        elif weights != "float32":
+            model = model.to(getattr(torch, weights))
         embeds = _prompt(model, 7 + seed, seed)
         mask = torch.ones(embeds.shape[:2], dtype=torch.long)
         assert supports(model, options, embeds, mask)
