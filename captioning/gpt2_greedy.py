@@ -134,8 +134,11 @@ def _attention(
     start: int,
     cache: _KeyValueBuffers,
 ) -> torch.Tensor:
-    """GPT-2 self-attention of the new positions over everything so far (causal within the new ones)."""
+    """GPT-2 self-attention of the new positions over everything so far: one new token attends to all the
+    cache, several (the prompt, into an empty cache) attend causally among themselves."""
     new = hidden.shape[1]
+    if new > 1 and start:
+        raise ValueError("several new positions are only decoded into an empty cache (the prompt)")
     end = start + new
     query, key, value = (
         part.view(1, new, cache.heads, cache.head_size).transpose(1, 2)
@@ -144,6 +147,6 @@ def _attention(
     keys[:, :, start:end] = key
     values[:, :, start:end] = value
     mixed = F.scaled_dot_product_attention(
-        query, keys[:, :, :end], values[:, :, :end], is_causal=new > 1 and start == 0
+        query, keys[:, :, :end], values[:, :, :end], is_causal=new > 1
     )
     return block.attn.c_proj(mixed.transpose(1, 2).reshape(1, new, -1))
