@@ -146,7 +146,5 @@ def _attention(
     )
     keys[:, :, start:end] = key
     values[:, :, start:end] = value
-    mixed = F.scaled_dot_product_attention(
-        query, keys[:, :, :end], values[:, :, :end], is_causal=new > 1
-    )
+    mixed = F.scaled_dot_product_attention(query, keys[:, :, :end], values[:, :, :end], is_causal=new > 1)
     return block.attn.c_proj(mixed.transpose(1, 2).reshape(1, new, -1))
