@@ -43,8 +43,8 @@ from typing import Any
 
 from bench.pipeline_models import ED_CHECKPOINT, PREFIX_CHECKPOINT, build, default_cache, is_built
 from bench.timing import peak_rss_mb
+from captioning import gpt2_beam, gpt2_greedy
 from captioning.encoder_decoder import OnePhotoCache
-from captioning.gpt2_greedy import supports
 from core.settings import PROJECT_ROOT
 
 PHOTOS = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "products"
@@ -67,7 +67,8 @@ class Variant:
     """One configuration of the pipeline: the settings, the captioners' manifest option, and the
     levers that are always on in the code, which the bench can turn off to measure the "before":
     ruCLIP keeping each photo's features for later stages, beam search leaving the photo's
-    cross-attention cache in place, and the prefix captioner's lean greedy loop."""
+    cross-attention cache in place, and the lean decoding loops (greedy for the prefix captioner, beam
+    search for vit-rugpt2)."""
 
     name: str
     quantize: str = "none"  # LISTING_QUANTIZE: the scoring and moderation models
@@ -76,10 +77,10 @@ class Variant:
     photo_memo: bool = True  # photos shrunk and encoded once for every stage
     photo_cache: bool = True  # beam search leaves the photo's cross-attention cache in place
     bf16_photos: bool = True  # ruCLIP's photo tower in bfloat16 where the settings and the CPU allow it
-    lean_greedy: bool = True  # the prefix captioner decodes in captioning.gpt2_greedy's loop, not `generate`
+    lean_loops: bool = True  # captioning.gpt2_greedy / gpt2_beam decode instead of `generate`
 
 
-BEFORE = Variant("до", photo_memo=False, photo_cache=False, lean_greedy=False)
+BEFORE = Variant("до", photo_memo=False, photo_cache=False, lean_loops=False)
 SHIPPED = Variant("после", quantize="int8", int8_captioner=True)
 # lever: (what it is, before, after, cases it is measured on)
 LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
@@ -111,11 +112,11 @@ LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
         "лучевой поиск не переупорядочивает кэш внимания к фото (он один для всех лучей)",
         BEFORE, replace(BEFORE, name="после", photo_cache=True), ("1-ed",),
     ),
-    "lean-greedy": (
-        "префиксная модель пишет текст своим циклом жадного декодирования (буферы ключей и значений на "
-        "весь текст, слои модели без обвязки `generate`) поверх всех рычагов",
-        replace(SHIPPED, name="generate", lean_greedy=False), replace(SHIPPED, name="свой цикл"),
-        ("1-prefix", "10-prefix"),
+    "lean-loops": (
+        "свои циклы декодирования: жадный у префиксной модели, лучевой поиск у vit-rugpt2 (буферы ключей "
+        "и значений на весь текст, слои модели без обвязки `generate`) поверх всех рычагов",
+        replace(SHIPPED, name="generate", lean_loops=False), replace(SHIPPED, name="свои циклы"),
+        tuple(CASES),
     ),
     "threads": (
         "потоки: 1 против `LISTING_THREADS=auto` (все доступные ядра)",
@@ -153,7 +154,7 @@ def checkpoints_for(cache: Path, variant: Variant, root: Path) -> Path:
 
 
 ONE_PHOTO_CACHE = OnePhotoCache  # the lever's "after"; `Runner.setup` swaps the module's name
-LEAN_SUPPORTS = supports  # the lean-greedy lever's "after", swapped the same way
+LEAN_SUPPORTS = {gpt2_greedy: gpt2_greedy.supports, gpt2_beam: gpt2_beam.supports}  # lean-loops' "after"
 
 
 class ForgetfulMemo:
@@ -168,7 +169,7 @@ class ForgetfulMemo:
 
 
 def never(*_: Any) -> bool:
-    """The "before" of the lean-greedy lever: the loop supports nothing, so `generate` decodes."""
+    """The "before" of the lean-loops lever: the loops support nothing, so `generate` decodes."""
     return False
 
 
@@ -240,16 +241,14 @@ class Clock:
 
 
 class ModelClock(Clock):
-    """Model calls: outermost torch module forwards, `generate` loops (and the lean greedy loop that
-    stands in for it), and ONNX Runtime runs."""
+    """Model calls: outermost torch module forwards, `generate` loops (and the lean loops that stand in
+    for it), and ONNX Runtime runs."""
 
     def __init__(self) -> None:
         import onnxruntime
         from transformers import GenerationMixin
 
-        from captioning import gpt2_greedy
-
-        loops = [(GenerationMixin, "generate"), (gpt2_greedy, "greedy_decode")]
+        loops = [(GenerationMixin, "generate"), (gpt2_greedy, "greedy_decode"), (gpt2_beam, "beam_decode")]
         super().__init__([*loops, (onnxruntime.InferenceSession, "run")])
 
     @contextmanager
@@ -295,7 +294,7 @@ class Runner:
         import torch
         from transformers import EncoderDecoderCache
 
-        from captioning import encoder_decoder, gpt2_greedy
+        from captioning import encoder_decoder
         from core.placement import thread_count
         from photos import PhotoMemo, shared
         from ruclip_port import RuCLIP, load_ruclip
@@ -308,7 +307,8 @@ class Runner:
             clip._photos = PhotoMemo() if self.variant.photo_memo else ForgetfulMemo()
             shared._COPIES = PhotoMemo() if self.variant.photo_memo else ForgetfulMemo()
         encoder_decoder.OnePhotoCache = ONE_PHOTO_CACHE if self.variant.photo_cache else EncoderDecoderCache
-        gpt2_greedy.supports = LEAN_SUPPORTS if self.variant.lean_greedy else never
+        for module, supports in LEAN_SUPPORTS.items():
+            module.supports = supports if self.variant.lean_loops else never
 
     def run(self, case: str) -> dict[str, float]:
         """One `Pipeline.run` of `case`; its stage timings."""

@@ -22,8 +22,10 @@ from transformers import (
     VisionEncoderDecoderModel,
 )
 
+from captioning import gpt2_beam
 from captioning.base import DiversityLabel, Generation
 from captioning.neural import (
+    Decoded,
     GenerationOptions,
     checked_options,
     generate_ids,
@@ -83,13 +85,20 @@ class EncoderDecoderCaptioner:
 
     def caption(self, image: Image.Image) -> Caption:
         """Describe one photo in a short sentence."""
-        config = self.model.config.get_text_config(decoder=True)
-        inputs = self.preprocess(image)
-        inputs["past_key_values"] = OnePhotoCache(DynamicCache(config=config), DynamicCache(config=config))
+        pixels = self.preprocess(image)["pixel_values"]
         with russian_errors(self.folder, "запустить"):
-            decoded = generate_ids(self.model, inputs, self.options)
+            decoded = self.decode(pixels)
         text = self.tokenizer.decode(decoded.ids, skip_special_tokens=True)
         return Caption(re.sub(r"\s+", " ", text).strip(), len(decoded.ids), decoded.confidence)
+
+    def decode(self, pixels: torch.Tensor) -> Decoded:
+        """The caption's ids for one photo's pixel values: the lean beam search where it computes what
+        `generate` would (captioning.gpt2_beam), else `generate`, the photo's cache shared by the beams."""
+        if gpt2_beam.supports(self.model, self.options, pixels):
+            return gpt2_beam.beam_decode(self.model, pixels, self.options)
+        config = self.model.config.get_text_config(decoder=True)
+        cache = OnePhotoCache(DynamicCache(config=config), DynamicCache(config=config))
+        return generate_ids(self.model, {"pixel_values": pixels, "past_key_values": cache}, self.options)
 
     def generate(
         self, masked: MaskedListing, diversity: DiversityLabel, images: Sequence[Image.Image]

@@ -2,13 +2,15 @@
 
 - Captions: a tiny ViT + GPT-2 captioner is first trained here (a few hundred steps on a toy corpus of
   coloured photos and their captions) until it is confident, as a real model is; its checkpoint is then
-  loaded through the registry with and without `"quantize": "int8"`, and greedy captions must be the same.
+  loaded through the registry with and without `"quantize": "int8"`, and greedy captions must be the same;
+  the lean beam search must write what `generate`'s beam search writes, in both.
 - Scores: every ruCLIP similarity and the BERTScore F1 of a result, and the toxicity score, with and
   without LISTING_QUANTIZE=int8 (and int8-photos, ruCLIP's image tower too), must agree within 0.01.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Iterator
@@ -18,7 +20,9 @@ import pytest
 import torch
 from PIL import Image
 
+from captioning import gpt2_beam
 from captioning.encoder_decoder import EncoderDecoderCaptioner
+from captioning.neural import generate_ids
 from captioning.registry import Registry
 from core.models import ModelStore
 from core.placement import Placement
@@ -123,6 +127,23 @@ def test_greedy_captions_of_a_confident_model_are_the_same_in_int8(
         got = int8.caption(photo)
         assert got.text == expected.text
         assert got.confidence == pytest.approx(expected.confidence, abs=TOLERANCE)
+
+
+def test_beam_search_of_a_confident_model_is_what_generate_writes(
+    captioners: tuple[EncoderDecoderCaptioner, EncoderDecoderCaptioner, torch.dtype],
+) -> None:
+    """The lean beam search (captioning.gpt2_beam) on the trained checkpoint, float32 and int8, with
+    vit-rugpt2's beam options: the ids, probabilities and right captions of `generate`."""
+    beams = dataclasses.replace(captioners[0].options, num_beams=4, no_repeat_ngram_size=3)
+    for captioner in captioners[:2]:
+        for i, (caption, colour) in enumerate(COLOURS.items()):
+            pixels = captioner.preprocess(_photo(colour, 200 + i))["pixel_values"]
+            assert gpt2_beam.supports(captioner.model, beams, pixels)
+            lean = gpt2_beam.beam_decode(captioner.model, pixels, beams)
+            reference = generate_ids(captioner.model, {"pixel_values": pixels}, beams)
+            assert lean.ids == reference.ids
+            assert lean.confidence == pytest.approx(reference.confidence, rel=1e-4)
+            assert captioner.tokenizer.decode(lean.ids, skip_special_tokens=True) == caption
 
 
 @pytest.fixture(scope="module")
