@@ -42,17 +42,15 @@ def greedy_decode(model: Any, embeds: torch.Tensor, options: GenerationOptions) 
     cache = KeyValueBuffers(model.config, 1, embeds.shape[1] + options.max_new_tokens, embeds)
     positions = torch.arange(embeds.shape[1], device=embeds.device)
     hidden = embeds + model.transformer.wpe(positions)
-    chosen: list[int] = []
     logprobs: list[torch.Tensor] = []
-    ids = torch.empty((1, 0), dtype=torch.long, device=embeds.device)
+    ids = torch.empty((1, 0), dtype=torch.long, device=embeds.device)  # the new tokens so far
     for _ in range(options.max_new_tokens):
         logits = next_logits(model, hidden, cache)
         scores = chosen_processors(ids, logits.clone()) if chosen_processors else logits
         token = scores.argmax(-1)
         logprobs.append(torch.log_softmax(logits, -1)[0, token])
         ids = torch.cat([ids, token[:, None]], dim=1)
-        chosen.append(int(token))
-        if chosen[-1] in stop:
+        if int(token) in stop:
             break
         hidden = token_states(model, token, cache.length)
-    return decoded(chosen, torch.cat(logprobs), stop)
+    return decoded(ids[0].tolist(), torch.cat(logprobs), stop)
