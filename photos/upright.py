@@ -34,13 +34,15 @@ def decode_upright(image: Image.Image, side: int) -> tuple[Image.Image, tuple[in
     """Decode an opened photo (its first frame) into an upright RGB copy whose longer side is ≤ `side`;
     also return the photo's own (width, height), upright.
 
-    A JPEG decodes straight at a reduced scale (`draft`); any other photo is decoded in its own mode
-    and converted and box-reduced strip by strip, so no full-size converted copy ever exists. Decoding
-    errors propagate as Pillow raises them (OSError and the like).
+    A JPEG decodes straight at a reduced scale (`draft`: 1/2, 1/4 or 1/8, the smallest whose longer side
+    still reaches `side`; a 4000×3000 phone photo decodes at 2000×1500 for a side of 1536, in half the
+    time); any other photo is decoded in its own mode and converted and box-reduced strip by strip, so no
+    full-size converted copy ever exists. Either way the copy's longer side ends up more than half of
+    `side`. Decoding errors propagate as Pillow raises them (OSError and the like).
     """
     image.seek(0)  # an animated GIF: the first frame
     width, height = image.size
-    image.draft("RGB", (side, side))  # JPEG only: the smallest DCT scale that still covers `side`
+    image.draft("RGB", (side, 1) if width >= height else (1, side))  # JPEG only: scaled by the longer side
     image.load()
     orientation = image.getexif().get(_ORIENTATION, 1)
     small = shrink_rgb(image, side)

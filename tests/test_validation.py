@@ -6,12 +6,13 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from core.listing import Listing
 from core.settings import Limits
-from photos import shrink_rgb, to_rgb
+from photos import decode_upright, shrink_rgb, to_rgb
 from validation import EMPTY_LISTING_MESSAGE, ValidationError, load_image, validate
 
 
@@ -177,8 +178,25 @@ def test_large_photo_is_shrunk_to_the_working_side_with_its_upright_size_kept(tm
     path = _save(photo, tmp_path / "wide.jpg", format="JPEG", exif=exif)
     [valid] = validate(Listing([path])).photos
     assert valid.size == (2000, 4000)  # the upload, upright
-    assert valid.image.size == (667, 1334)  # reduced by 3 (the smallest whole factor to ≤ 1536), upright
+    assert valid.image.size == (500, 1000)  # decoded at half scale, reduced by 2 to ≤ 1536, upright
     assert valid.image.getpixel((300, 600))[0] > 180
+
+
+def test_a_phone_photo_decodes_at_the_dct_scale_its_longer_side_allows(tmp_path: Path) -> None:
+    rows = np.linspace(0, 255, 3000, dtype=np.float32)[:, None, None]
+    columns = np.linspace(0, 255, 4000, dtype=np.float32)[None, :, None]
+    noise = np.random.default_rng(0).normal(0, 12, (3000, 4000, 3))
+    pixels = np.clip((rows + columns) / 2 + noise, 0, 255).astype(np.uint8)
+    path = _save(Image.fromarray(pixels), tmp_path / "phone.jpg", format="JPEG", quality=90)
+    with Image.open(path) as image:
+        small, size = decode_upright(image, 1536)
+        # a 1/2 DCT scale (a side of 1536 over a shorter side of 3000 alone would not allow it)
+        assert image.size == (2000, 1500)
+    assert size == (4000, 3000) and small.size == (1000, 750)
+    with Image.open(path) as image:
+        full = image.convert("RGB").reduce(4)  # the same scale from a full-size decode
+    difference = np.abs(np.asarray(small, dtype=np.int16) - np.asarray(full, dtype=np.int16))
+    assert difference.mean() < 1.5
 
 
 def test_strips_of_a_large_photo_convert_alike() -> None:
