@@ -1,10 +1,11 @@
 """What the stages of a request share about a photo, computed once: the photo at model scale, and a memo
 that keeps per-photo values (such as ruCLIP features) while the photo lives.
 
-Every model reads a photo much smaller than an upload (ruCLIP 384 px, NudeNet 320 px, ViT 224 px), and
-each used to shrink the full-size photo itself. `model_copy` shrinks it once, by a whole factor (a box
-filter: fast and free of aliasing), to no less than MODEL_SIDE on the shorter side; each model's own
-resize then starts from that copy.
+Every model reads a photo much smaller than an upload (ruCLIP 384 px and NudeNet 320 px on the longer
+side, a ViT 224×224 squashed from the whole photo, the quality hints a 400 px thumbnail), and each used to
+shrink the full-size photo itself. `model_copy` shrinks it once, by a whole factor (a box filter: fast
+and free of aliasing), as far as every one of them allows: the longer side no less than MODEL_SIDE and
+the shorter no less than MODEL_SHORT_SIDE; each model's own resize then starts from that copy.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from PIL import Image
 
 from photos.upright import upright_rgb
 
-MODEL_SIDE = 448  # ≥ the largest side a model reads (ruCLIP B/32-384 reads 384)
+MODEL_SIDE = 448  # longer side: ≥ the most a model reads (ruCLIP B/32-384: 384, quality hints: 400)
+MODEL_SHORT_SIDE = 224  # shorter side: ≥ a ViT's 224×224 (it squashes the whole photo)
 ORIENTATION = 0x0112  # the EXIF tag
 
 Value = TypeVar("Value")
@@ -58,13 +60,14 @@ _COPIES: PhotoMemo[Image.Image] = PhotoMemo()
 
 
 def model_copy(image: Image.Image) -> Image.Image:
-    """The photo upright and in RGB, reduced by the largest whole factor that keeps its shorter side at
-    least MODEL_SIDE (a smaller photo as it is); made once per photo object while it lives."""
+    """The photo upright and in RGB, reduced by the largest whole factor that keeps its longer side at
+    least MODEL_SIDE and its shorter side at least MODEL_SHORT_SIDE (a smaller photo as it is); made once
+    per photo object while it lives."""
     copy = _COPIES.get(image)
     if copy is None:
         upright = image.mode == "RGB" and image.getexif().get(ORIENTATION, 1) == 1  # as validated photos
         copy = image if upright else upright_rgb(image)
-        factor = min(copy.size) // MODEL_SIDE
+        factor = min(max(copy.size) // MODEL_SIDE, min(copy.size) // MODEL_SHORT_SIDE)
         if factor > 1:
             copy = copy.reduce(factor)
         if copy is image:  # nothing to do; keeping it would keep the photo alive

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from photos import MODEL_SIDE, model_copy, upright_rgb
+from photos import model_copy, upright_rgb
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -62,8 +62,12 @@ class ImagePreprocessor:
 
     def square(self, image: Image.Image) -> Image.Image:
         """The photo as an RGB `image_size` square, by padding or centre-cropping (see `mode`), resized from
-        the photo's shared copy at model scale."""
-        rgb = model_copy(image) if self.image_size <= MODEL_SIDE else upright_rgb(image)
+        the photo's shared copy at model scale where that copy is large enough (padding reads its longer
+        side, cropping its shorter one), else from the photo itself."""
+        rgb = model_copy(image)
+        side = max(rgb.size) if self.mode == "pad" else min(rgb.size)
+        if side < self.image_size and max(rgb.size) < max(image.size):
+            rgb = upright_rgb(image)
         if self.mode == "pad":
             return pad_square(rgb, self.image_size, self.pad_fill)
         if self.mode == "crop":

@@ -15,10 +15,15 @@ from core.catalogue import RUCLIP_MODEL
 from core.models import ModelStore
 from core.settings import Settings
 from moderation.images import letterbox
-from photos import MODEL_SIDE, PhotoMemo, model_copy, upright_rgb
+from photos import MODEL_SHORT_SIDE, MODEL_SIDE, PhotoMemo, model_copy, upright_rgb
 from ruclip_port import PhotoEmbeddings, RuCLIP, load_ruclip
-from ruclip_port.preprocessing import pad_square
+from ruclip_port.preprocessing import ImagePreprocessor, crop_square, pad_square
 from tests.tiny_models import RUSSIAN_CORPUS, tiny_ruclip_config, train_tiny_bpe, write_random_ruclip
+
+
+def _difference(a: Image.Image, b: Image.Image) -> float:
+    """Mean absolute difference of two RGB photos of one size, 0–255."""
+    return float(np.abs(np.asarray(a, dtype=np.float32) - np.asarray(b, dtype=np.float32)).mean())
 
 
 def _photo(width: int, height: int, seed: int = 0) -> Image.Image:
@@ -30,11 +35,25 @@ def _photo(width: int, height: int, seed: int = 0) -> Image.Image:
 def test_model_copy_is_reduced_by_a_whole_factor_once_per_photo() -> None:
     photo = _photo(2000, 1000)
     copy = model_copy(photo)
-    assert copy.size == (1000, 500) and min(copy.size) >= MODEL_SIDE
+    assert copy.size == (500, 250)  # by 4: the longer side stays ≥ 448, the shorter ≥ 224
+    assert max(copy.size) >= MODEL_SIDE and min(copy.size) >= MODEL_SHORT_SIDE
     assert model_copy(photo) is copy  # made once
+    assert model_copy(_photo(768, 1024)).size == (384, 512)  # the shared photos' usual size, by 2
+    panorama = _photo(1024, 208)
+    assert model_copy(panorama) is panorama  # its shorter side allows no reduction
     small = _photo(640, 400)
     assert model_copy(small) is small  # nothing to shrink, nothing kept
     assert model_copy(Image.new("RGBA", (40, 30))).mode == "RGB"
+
+
+def test_ruclip_crop_mode_reads_the_photo_when_the_copy_is_too_narrow() -> None:
+    photo = _photo(2000, 1000)  # its model copy's shorter side, 250, is under the 384 a crop reads
+    cropped = ImagePreprocessor(384, mode="crop").square(photo)
+    direct = crop_square(photo, 384)  # the full-size photo cropped and resized directly
+    from_copy = crop_square(model_copy(photo), 384)  # what an enlarged 250-px crop would give
+    assert _difference(cropped, direct) < 1.0 < _difference(from_copy, direct)
+    padded = ImagePreprocessor(384, mode="pad").square(photo)  # padding reads the copy's longer side
+    assert _difference(padded, pad_square(photo, 384)) < 2.0
 
 
 def test_memo_forgets_a_photo_when_it_is_collected() -> None:
