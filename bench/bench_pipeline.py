@@ -10,11 +10,13 @@ tokens, as `tools.train` writes it). Random decoders never emit end-of-text, so 
 exactly `max_new_tokens`: the figure is the longest text the manifest allows. The moderation thresholds
 are set to let everything through: the bench times the checks, random verdicts must not end a run.
 
-Cases: 1 photo (single route) and 10 photos (multi route), with each captioner. Each figure is the
+Cases: 1 photo (single route) and 10 photos (multi route), with each captioner; `10-ed-phone` (not run
+unless named in --cases) is the ten photos enlarged to phone size (12 Mp JPEGs of 2–3 MB, what a seller's
+phone uploads), to time decoding big photos. Each figure is the
 median of `--runs` warm runs after one warm-up run that loads the models. «models» is the share of the
 total spent inside model calls (torch forward passes, `generate` loops, ONNX runs) and «photos» the share
 in Pillow's work on the photos outside them (decoding, colour conversion, resizing for each model),
-measured in one more, instrumented run; the rest is the pipeline's own overhead (tokenisers, text
+medians of three more, instrumented runs; the rest is the pipeline's own overhead (tokenisers, text
 stages, Python).
 
     python -m bench.bench_pipeline [--runs 5] [--tables speed,levers] [--levers NAME,...] [--cases ...]
@@ -59,7 +61,31 @@ TEXT = (
     "рост 180. Отдам за 3500 руб., торг уместен. Самовывоз у метро или отправлю почтой."
 )
 CAPTIONERS = {"ed": ED_CHECKPOINT, "prefix": PREFIX_CHECKPOINT}
-CASES = {"1-ed": (1, "ed"), "10-ed": (10, "ed"), "1-prefix": (1, "prefix"), "10-prefix": (10, "prefix")}
+SHARE_RUNS = 3  # instrumented runs whose median shares the tables give
+PHONE_SIDE = 4000  # the longer side of a 12-megapixel phone photo (4000×3000)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A listing the bench times: how many photos, which captioner, and whether the photos are the shared
+    ones as they are (≈ 1024 px) or enlarged to phone size (what a seller's phone uploads)."""
+
+    photos: int
+    captioner: str
+    phone: bool = False
+
+    @property
+    def label(self) -> str:
+        size = " по 12 Мп" if self.phone else ""
+        route = "одно фото" if self.photos == 1 else "несколько фото"
+        return f"{self.photos} фото{size}, {route}, {CAPTIONERS[self.captioner]}"
+
+
+CASES = {
+    "1-ed": Case(1, "ed"), "10-ed": Case(10, "ed"), "1-prefix": Case(1, "prefix"),
+    "10-prefix": Case(10, "prefix"), "10-ed-phone": Case(10, "ed", phone=True),
+}  # fmt: skip
+SHARED_CASES = ("1-ed", "10-ed", "1-prefix", "10-prefix")
 
 
 @dataclass(frozen=True)
@@ -116,13 +142,13 @@ LEVERS: dict[str, tuple[str, Variant, Variant, tuple[str, ...]]] = {
         "свои циклы декодирования: жадный у префиксной модели, лучевой поиск у vit-rugpt2 (буферы ключей "
         "и значений на весь текст, слои модели без обвязки `generate`) поверх всех рычагов",
         replace(SHIPPED, name="generate", lean_loops=False), replace(SHIPPED, name="свои циклы"),
-        tuple(CASES),
+        SHARED_CASES,
     ),
     "threads": (
         "потоки: 1 против `LISTING_THREADS=auto` (все доступные ядра)",
         replace(SHIPPED, name="1 поток", threads="1"), replace(SHIPPED, name="auto"), ("10-ed",),
     ),
-    "all": ("все рычаги, включённые по умолчанию", BEFORE, SHIPPED, tuple(CASES)),
+    "all": ("все рычаги, включённые по умолчанию", BEFORE, SHIPPED, SHARED_CASES),
 }  # fmt: skip
 
 
@@ -131,6 +157,31 @@ def photo_paths(count: int) -> list[Path]:
     paths = sorted(PHOTOS.glob("*/*.jpg"))[:count]
     if len(paths) < count:
         raise SystemExit(f"нужно {count} фото в {PHOTOS}, найдено {len(paths)}")
+    return paths
+
+
+def phone_photo_paths(count: int, cache: Path) -> list[Path]:
+    """The first `count` product photos at phone size: enlarged to a longer side of PHONE_SIDE, with the
+    grain of a phone's sensor (so the JPEG costs what a real one does to decode), quality 90; made once
+    into `cache`."""
+    import numpy as np
+    from PIL import Image
+
+    folder = cache / "phone-photos"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number, source in enumerate(photo_paths(count)):
+        path = folder / source.name
+        if not path.is_file():
+            with Image.open(source) as image:
+                scale = PHONE_SIDE / max(image.size)
+                size = (round(image.width * scale), round(image.height * scale))
+                big = np.asarray(image.convert("RGB").resize(size, Image.Resampling.BICUBIC), dtype=np.int16)
+            grain = np.random.default_rng(number).normal(0.0, 4.0, big.shape)
+            pixels = np.clip(big + grain, 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(path.with_suffix(".part"), "JPEG", quality=90)
+            path.with_suffix(".part").rename(path)
+        paths.append(path)
     return paths
 
 
@@ -283,6 +334,7 @@ class Runner:
 
     variant: Variant
     pipeline: Any
+    cache: Path  # the bench cache (the phone-size photos are made there)
     timings: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     model_share: dict[str, float] = field(default_factory=dict)
     photo_share: dict[str, float] = field(default_factory=dict)
@@ -314,10 +366,11 @@ class Runner:
         """One `Pipeline.run` of `case`; its stage timings."""
         from core.listing import Listing
 
-        photos, captioner = CASES[case]
+        chosen = CASES[case]
         self.setup()
-        listing = Listing(photo_paths(photos), dict(ATTRIBUTES), TEXT)
-        checkpoint = CAPTIONERS[captioner]
+        paths = phone_photo_paths(chosen.photos, self.cache) if chosen.phone else photo_paths(chosen.photos)
+        listing = Listing(paths, dict(ATTRIBUTES), TEXT)
+        checkpoint = CAPTIONERS[chosen.captioner]
         cpu = time.process_time()
         result = self.pipeline.run(listing, single_checkpoint=checkpoint, multi_checkpoint=checkpoint)
         cpu = time.process_time() - cpu
@@ -332,12 +385,16 @@ class Runner:
         """One timed run of `case`, kept."""
         self.timings.setdefault(case, []).append(self.run(case))
 
-    def instrumented(self, case: str) -> None:
-        """One more run with the model clock on: the share of the total spent in model calls."""
-        with ModelClock().running() as models, PhotoClock().running() as photos:
-            total = self.run(case)["total"]
-        self.model_share[case] = models.seconds / total
-        self.photo_share[case] = photos.seconds / total
+    def instrumented(self, case: str, runs: int = SHARE_RUNS) -> None:
+        """More runs with the clocks on: the median shares of the total spent in model calls and in Pillow's
+        work on the photos."""
+        shares = []
+        for _ in range(runs):
+            with ModelClock().running() as models, PhotoClock().running() as photos:
+                total = self.run(case)["total"]
+            shares.append((models.seconds / total, photos.seconds / total))
+        self.model_share[case] = statistics.median(model for model, _ in shares)
+        self.photo_share[case] = statistics.median(photo for _, photo in shares)
 
     def medians(self, case: str) -> dict[str, float]:
         """Median of each stage and of the total over the kept runs."""
@@ -385,7 +442,7 @@ def report(runners: list[Runner], cases: tuple[str, ...]) -> dict[str, Any]:
 def child(cache: Path, variants: list[Variant], cases: tuple[str, ...], runs: int) -> dict[str, Any]:
     """The work of one child process: pipelines for `variants`, interleaved runs of `cases`."""
     with tempfile.TemporaryDirectory() as tmp:
-        runners = [Runner(v, make_pipeline(cache, v, Path(tmp))) for v in variants]
+        runners = [Runner(v, make_pipeline(cache, v, Path(tmp)), cache) for v in variants]
         load_average = os.getloadavg()
         interleaved(runners, cases, runs)
         result = report(runners, cases)
@@ -415,13 +472,11 @@ def speed_table(results: dict[str, dict[str, Any]], cases: tuple[str, ...]) -> l
         "|---" * (len(STAGES) + 9) + "|",
     ]
     for case in cases:
-        photos, captioner = CASES[case]
-        result = results[captioner]
+        result = results[CASES[case].captioner]
         data = result["variants"][SHIPPED.name][case]
         medians = data["medians"]
-        route = "одно фото" if photos == 1 else "несколько фото"
         lines.append(
-            f"| {photos} фото, {route}, {CAPTIONERS[captioner]} | "
+            f"| {CASES[case].label} | "
             + " | ".join(seconds(medians[s]) for s in STAGES)
             + f" | **{seconds(medians['total'])}** | {seconds(medians['cpu'])} | {data['model_share']:.0%} | "
             f"{data['photo_share']:.0%} | {1 - data['model_share'] - data['photo_share']:.0%} | "
@@ -443,11 +498,10 @@ def lever_table(name: str, result: dict[str, Any]) -> list[str]:
     for case in cases:
         a = result["variants"][before.name][case]["medians"]
         b = result["variants"][after.name][case]["medians"]
-        photos, captioner = CASES[case]
         keys = ("cpu", "moderate", "generate", "score")
         stages = " | ".join(f"{seconds(a[key])}→{seconds(b[key])}" for key in keys)
         lines.append(
-            f"| {photos} фото, {CAPTIONERS[captioner]} | {seconds(a['total'])} | {seconds(b['total'])} | "
+            f"| {CASES[case].label} | {seconds(a['total'])} | {seconds(b['total'])} | "
             f"{a['total'] / b['total']:.2f} | {stages} |"
         )
     return lines
@@ -460,7 +514,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=default_cache())
     parser.add_argument("--tables", default="speed,levers", help="speed, levers or both")
     parser.add_argument("--levers", default=",".join(LEVERS))
-    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--cases", default=",".join(SHARED_CASES), help=f"из {', '.join(CASES)}")
     parser.add_argument("--threads", default="auto", help="LISTING_THREADS (not for the threads lever)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
@@ -483,8 +537,8 @@ def main() -> None:
           f"прогонов, {time.strftime('%Y-%m-%d %H:%M')}\n")  # fmt: skip
     if "speed" in tables:
         results = {}
-        for captioner in dict.fromkeys(CASES[c][1] for c in cases):
-            own = tuple(c for c in cases if CASES[c][1] == captioner)
+        for captioner in dict.fromkeys(CASES[c].captioner for c in cases):
+            own = tuple(c for c in cases if CASES[c].captioner == captioner)
             shipped = replace(SHIPPED, threads=args.threads)
             results[captioner] = spawn(args, {"variants": [shipped.__dict__], "cases": own})
         print("\n".join(speed_table(results, cases)) + "\n", flush=True)
