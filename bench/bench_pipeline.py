@@ -11,8 +11,8 @@ exactly `max_new_tokens`: the figure is the longest text the manifest allows. Th
 are set to let everything through: the bench times the checks, random verdicts must not end a run.
 
 Cases: 1 photo (single route) and 10 photos (multi route), with each captioner; `10-ed-phone` (not run
-unless named in --cases) is the ten photos enlarged to phone size (12 Mp JPEGs of 2–3 MB, what a seller's
-phone uploads), to time decoding big photos. Each figure is the
+unless named in --cases) is the ten photos enlarged to phone size (4000 px on the longer side: 3–14 Mp
+JPEGs of 0.4–2.8 MB, what a seller's phone uploads), to time decoding big photos. Each figure is the
 median of `--runs` warm runs after one warm-up run that loads the models. «models» is the share of the
 total spent inside model calls (torch forward passes, `generate` loops, ONNX runs) and «photos» the share
 in Pillow's work on the photos outside them (decoding, colour conversion, resizing for each model),
@@ -76,7 +76,7 @@ class Case:
 
     @property
     def label(self) -> str:
-        size = " по 12 Мп" if self.phone else ""
+        size = " с телефона (4000 px)" if self.phone else ""
         route = "одно фото" if self.photos == 1 else "несколько фото"
         return f"{self.photos} фото{size}, {route}, {CAPTIONERS[self.captioner]}"
 
