@@ -16,11 +16,10 @@ from typing import Generic, TypeVar
 
 from PIL import Image
 
-from photos.upright import upright_rgb
+from photos.upright import ORIENTATION, upright_rgb
 
 MODEL_SIDE = 448  # longer side: ≥ the most a model reads (ruCLIP B/32-384: 384, quality hints: 400)
 MODEL_SHORT_SIDE = 224  # shorter side: ≥ a ViT's 224×224 (it squashes the whole photo)
-ORIENTATION = 0x0112  # the EXIF tag
 
 Value = TypeVar("Value")
 

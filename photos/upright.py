@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageOps
 
-_ORIENTATION = 0x0112  # the EXIF tag
+ORIENTATION = 0x0112  # the EXIF tag
 # EXIF orientation → the transpose that shows the photo upright (as ImageOps.exif_transpose does)
 _UPRIGHT = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -44,7 +44,7 @@ def decode_upright(image: Image.Image, side: int) -> tuple[Image.Image, tuple[in
     width, height = image.size
     image.draft("RGB", (side, 1) if width >= height else (1, side))  # JPEG only: scaled by the longer side
     image.load()
-    orientation = image.getexif().get(_ORIENTATION, 1)
+    orientation = image.getexif().get(ORIENTATION, 1)
     small = shrink_rgb(image, side)
     upright = _UPRIGHT.get(orientation)
     if upright is None:
