@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -25,6 +27,8 @@ QUANTIZE_CHOICES = ("none", "int8", "int8-photos")
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 
 Module = TypeVar("Module", bound="nn.Module")
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
 
 
 class PlacementError(ValueError):
@@ -62,6 +66,19 @@ def thread_count(setting: str) -> int:
     if not setting.isdigit() or int(setting) < 1:
         raise PlacementError(f"LISTING_THREADS={setting}: допустимо auto или целое число ≥ 1")
     return int(setting)
+
+
+def in_threads(
+    work: Callable[[Item], Outcome], items: Sequence[Item], threads: int | None = None
+) -> list[Outcome]:
+    """`work` on every item, results in order, up to `threads` at a time (default: as many as torch may
+    use, `thread_count("auto")`): for per-photo Pillow and numpy work, which runs outside the GIL while
+    no model does. A single item, or a single thread, runs in the caller's thread."""
+    count = min(len(items), threads or thread_count("auto"))
+    if count <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(work, items))
 
 
 def cpu_computes_bfloat16() -> bool:

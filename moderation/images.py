@@ -17,7 +17,7 @@ from PIL import Image
 
 from core.listing import Photo
 from core.models import ModelStore
-from core.placement import Placement
+from core.placement import Placement, in_threads
 from moderation.config import EXPLICIT_LABELS_RU, ModerationConfig
 from moderation.report import Check, sentence_start, stopwatch
 from photos import model_copy
@@ -76,19 +76,25 @@ def nudenet_session(model_path: Path, placement: Placement) -> Any:
     return onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
 
 
-def letterbox(image: Image.Image, side: int) -> tuple[np.ndarray, float]:
-    """Image scaled to fit `side` (from the photo's shared copy at model scale), padded right/bottom with
-    black; CHW float32 in [0, 1].
+def letterbox(images: Sequence[Image.Image], side: int) -> tuple[np.ndarray, list[float]]:
+    """The images as one NCHW float32 batch in [0, 1]: each scaled to fit `side` (from the photo's
+    shared copy at model scale), padded right/bottom with black.
 
-    Returns the array and the factor that maps model coordinates back to the original pixels.
+    Returns the batch and, per image, the factor that maps model coordinates back to its pixels. Images
+    are scaled a few at a time, each colour band straight into its place in the batch.
     """
-    width, height = image.size
-    factor = max(width, height) / side
-    size = (max(1, round(width / factor)), max(1, round(height / factor)))
-    resized = model_copy(image).resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0)
-    canvas = np.zeros((side, side, 3), dtype=np.float32)
-    canvas[: size[1], : size[0]] = np.asarray(resized, dtype=np.float32) / 255.0
-    return canvas.transpose(2, 0, 1), factor
+    batch = np.zeros((len(images), 3, side, side), dtype=np.float32)
+
+    def place(index: int) -> float:
+        width, height = images[index].size
+        factor = max(width, height) / side
+        size = (max(1, round(width / factor)), max(1, round(height / factor)))
+        resized = model_copy(images[index]).resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0)
+        for plane, band in zip(batch[index], resized.split(), strict=True):
+            np.divide(np.asarray(band), np.float32(255.0), out=plane[: size[1], : size[0]], dtype=np.float32)
+        return factor
+
+    return batch, in_threads(place, range(len(images)))
 
 
 def _nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> list[int]:
@@ -146,10 +152,9 @@ def detect(images: Sequence[Image.Image], config: ModerationConfig, session: Any
     results: list[list[Detection]] = []
     for start in range(0, len(images), config.nudenet_batch_size):
         batch = images[start : start + config.nudenet_batch_size]
-        prepared = [letterbox(image, side) for image in batch]
-        blob = np.stack([array for array, _ in prepared])
+        blob, factors = letterbox(batch, side)
         output = session.run(None, {input_name: blob})[0]
-        for image, (_, factor), raw in zip(batch, prepared, output, strict=True):
+        for image, factor, raw in zip(batch, factors, output, strict=True):
             results.append(decode(raw, factor, image.size, config))
     return results
 

@@ -18,6 +18,7 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from core.placement import in_threads
 from photos.shared import model_copy
 
 COLOURS = (
@@ -261,9 +262,14 @@ def quality_hints(
     `sizes` are the uploaded photos' sizes when `images` are shrunk copies."""
     t = thresholds or QualityThresholds()
     uploaded = [size or image.size for image, size in zip(images, sizes or [None] * len(images), strict=True)]
-    greys = [_grey_thumbnail(image, t.blur_side) for image in images]  # one shrink for both measures
-    hints = [_grey_quality(grey, size, t) for grey, size in zip(greys, uploaded, strict=True)]
-    hashes = [imagehash.phash(grey) for grey in greys]
+
+    def measure(index: int) -> tuple[list[str], imagehash.ImageHash]:
+        grey = _grey_thumbnail(images[index], t.blur_side)  # one shrink for both measures
+        return _grey_quality(grey, uploaded[index], t), imagehash.phash(grey)
+
+    measured = in_threads(measure, range(len(images)))  # a few photos at a time
+    hints = [photo_hints for photo_hints, _ in measured]
+    hashes = [photo_hash for _, photo_hash in measured]
     for j in range(len(images)):
         for i in range(j):
             if hashes[j] - hashes[i] <= t.duplicate_distance:

@@ -123,13 +123,17 @@ def test_skin_is_judged_in_the_middle_of_the_box_not_its_surroundings() -> None:
 
 
 def test_letterbox_keeps_aspect_and_pads_right_and_bottom_with_black() -> None:
-    image = Image.new("RGB", (640, 320), (255, 0, 0))
-    array, factor = letterbox(image, 320)
-    assert array.shape == (3, 320, 320)
-    assert factor == pytest.approx(2.0)
-    assert array[0, :160].min() == pytest.approx(1.0)  # red channel of the image part
-    assert array[1, :160].max() == pytest.approx(0.0)
-    assert array[:, 160:].max() == pytest.approx(0.0)  # padding
+    wide = Image.new("RGB", (640, 320), (255, 0, 0))
+    tall = Image.new("RGB", (100, 400), (0, 255, 0))
+    batch, factors = letterbox([wide, tall], 320)
+    assert batch.shape == (2, 3, 320, 320) and batch.dtype == np.float32
+    assert factors == [pytest.approx(2.0), pytest.approx(1.25)]
+    assert batch[0, 0, :160].min() == pytest.approx(1.0)  # red channel of the image part
+    assert batch[0, 1, :160].max() == pytest.approx(0.0)
+    assert batch[0, :, 160:].max() == pytest.approx(0.0)  # padding below
+    assert batch[1, 1, :, :80].min() == pytest.approx(1.0)  # green channel of the tall image
+    assert batch[1, 0].max() == pytest.approx(0.0)
+    assert batch[1, :, :, 80:].max() == pytest.approx(0.0)  # padding on the right
 
 
 def _raw_output(anchors: int = 50) -> np.ndarray:

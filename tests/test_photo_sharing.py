@@ -69,7 +69,8 @@ def test_memo_forgets_a_photo_when_it_is_collected() -> None:
 
 def test_nudenet_letterbox_from_the_model_copy_keeps_original_coordinates() -> None:
     photo = _photo(1800, 1200)
-    array, factor = letterbox(photo, 320)
+    batch, (factor,) = letterbox([photo], 320)
+    array = batch[0]
     assert factor == pytest.approx(1800 / 320)  # model pixels → original pixels
     direct = photo.resize((320, 213), Image.Resampling.BILINEAR)
     difference = np.abs(array[:, :213].transpose(1, 2, 0) - np.asarray(direct, dtype=np.float32) / 255)

@@ -4,6 +4,7 @@ thread count; and how the settings and a checkpoint's manifest reach every real 
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from core.placement import (
     Placement,
     PlacementError,
     cpu_computes_bfloat16,
+    in_threads,
     quantize_int8,
     thread_count,
     usable_cpus,
@@ -132,6 +134,22 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.delenv("LISTING_QUANTIZE")
     monkeypatch.delenv("LISTING_THREADS")
     assert (Settings.from_env().quantize, Settings.from_env().threads) == ("int8", "auto")
+
+
+def test_in_threads_runs_items_side_by_side_and_keeps_their_order() -> None:
+    meeting = threading.Barrier(2, timeout=10)  # broken unless two items run at the same time
+
+    def work(item: int) -> tuple[int, str]:
+        if item < 2:
+            meeting.wait()
+        return item * item, threading.current_thread().name
+
+    done = in_threads(work, range(6), threads=2)
+    assert [square for square, _ in done] == [0, 1, 4, 9, 16, 25]
+    assert threading.current_thread().name not in {name for _, name in done}
+    alone = in_threads(work, [5], threads=4)  # one item: no pool, the caller's own thread
+    assert alone == [(25, threading.current_thread().name)]
+    assert in_threads(work, [], threads=2) == []
 
 
 def test_usable_cpus_follow_a_cgroup_quota(tmp_path: Path) -> None:

@@ -72,6 +72,18 @@ def test_output_shape_and_normalisation(mode: str) -> None:
     assert torch.allclose(batch[1, :, 24, 24], black, atol=1e-6)
 
 
+def test_every_photo_keeps_its_place_and_a_narrower_dtype_is_the_float32_result_rounded() -> None:
+    colours = [(10 * i, 255 - 20 * i, 7 * i) for i in range(7)]
+    pre = ImagePreprocessor(16)
+    pixels = pre.pixels([Image.new("RGB", (40, 30 + i), colour) for i, colour in enumerate(colours)])
+    assert pixels.dtype == torch.uint8
+    assert [tuple(pixels[i, :, 8, 8].tolist()) for i in range(7)] == colours
+    full = pre.normalise(pixels)
+    mean, std = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1), torch.tensor(CLIP_STD).view(1, 3, 1, 1)
+    assert torch.allclose(full, (pixels.float() / 255 - mean) / std, atol=1e-6)
+    assert torch.equal(pre.normalise(pixels, torch.bfloat16), full.to(torch.bfloat16))
+
+
 def test_model_mean_and_std_are_used() -> None:
     pre = ImagePreprocessor(8, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
     assert torch.allclose(pre([Image.new("RGB", (8, 8), WHITE)]), torch.ones(1, 3, 8, 8))

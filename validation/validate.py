@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from core.listing import Listing, Photo
+from core.placement import in_threads
 from core.settings import Limits
 from photos import decode_upright
 
@@ -77,8 +77,7 @@ def _open_photos(paths: list[Path], limits: Limits, errors: list[str]) -> list[P
         except ValidationError as error:
             return error
 
-    with ThreadPoolExecutor(max(1, min(limits.decode_threads, len(paths)))) as pool:
-        outcomes = list(pool.map(attempt, paths))
+    outcomes = in_threads(attempt, paths, limits.decode_threads)
     photos: list[Photo] = []
     for number, (path, outcome) in enumerate(zip(paths, outcomes, strict=True), start=1):
         if isinstance(outcome, ValidationError):
