@@ -478,8 +478,8 @@ def speed_table(results: dict[str, dict[str, Any]], cases: tuple[str, ...]) -> l
         lines.append(
             f"| {CASES[case].label} | "
             + " | ".join(seconds(medians[s]) for s in STAGES)
-            + f" | **{seconds(medians['total'])}** | {seconds(medians['cpu'])} | {data['model_share']:.0%} | "
-            f"{data['photo_share']:.0%} | {1 - data['model_share'] - data['photo_share']:.0%} | "
+            + f" | **{seconds(medians['total'])}** | {seconds(medians['cpu'])} | {data['model_share']:.1%} | "
+            f"{data['photo_share']:.1%} | {1 - data['model_share'] - data['photo_share']:.1%} | "
             f"{data['tokens']} | "
             f"{result['peak_rss_mb']} | {result['load_start'][0]:.1f}→{result['load'][0]:.1f} |"
         )

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import torch
 
+from captioning.base import MAX_IMAGE_SIDE
 from captioning.files import ADAPTER_CONFIG, missing_files
 from core.catalogue import download_command
 from core.models import ModelLoadError, ModelStore
@@ -53,7 +54,7 @@ class GenerationOptions:
     do_sample: bool = False
     dtype: str = "auto"
     pixel_budget: int = 802_816
-    max_image_side: int = 448  # one photo ≤ 256 Qwen2-VL tokens; at 1344 one photo cost 2× ten (bench)
+    max_image_side: int = MAX_IMAGE_SIDE
     quantize: str = "none"
 
     @classmethod

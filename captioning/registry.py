@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from captioning.base import Captioner
+from captioning.base import MAX_IMAGE_SIDE, Captioner
 from captioning.files import WEIGHT_PATTERNS, missing_files, weight_problem
 from core.catalogue import download_command
 from core.models import ModelLoadError, ModelStore
@@ -145,6 +145,15 @@ class CheckpointInfo:
             "source": self.source,
             "licence": self.licence,
         }
+
+    @property
+    def photo_side(self) -> int:
+        """The longer side this checkpoint's model reads the validated photos at: a multi-image model's
+        `max_image_side`; 0 for the kinds that read only the shared copy at model scale."""
+        if self.kind != "vlm":
+            return 0
+        side = self.generation.get("max_image_side", MAX_IMAGE_SIDE)
+        return side if isinstance(side, int) and not isinstance(side, bool) else MAX_IMAGE_SIDE
 
     @property
     def manifest(self) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def seller_input(attributes: dict[str, str], text: str) -> str:
 
 @dataclass
 class Photo:
-    """A validated photo: decoded, EXIF-rotated, RGB, shrunk to the working size (Limits.working_side).
+    """A validated photo: decoded, EXIF-rotated, RGB, shrunk to about the working side (Limits.working_side).
 
     `number` is 1-based, as the seller counts; `original_size` is the uploaded file's (width, height),
     upright, when the photo was shrunk (None: `image` has the original size).

@@ -26,7 +26,10 @@ class Limits:
     max_text_chars: int = 5000
     max_attributes: int = 50  # attribute rows with a value
     max_listing_chars: int = 10_000  # attribute names, values and the text together
-    working_side: int = 1536  # photos are shrunk to this longer side on decoding: the most any stage needs
+    # photos are decoded at least this large on the longer side and half of it on the shorter (no
+    # larger than whole-factor scaling needs): what the models read (photos.MODEL_SIDE and
+    # MODEL_SHORT_SIDE); the pipeline raises it to the largest `max_image_side` of its checkpoints
+    working_side: int = 448
     decode_threads: int = 2  # photos decoded at once (each holds its full-size decoded copy meanwhile)
     allowed_formats: tuple[str, ...] = ("JPEG", "PNG", "GIF")
     allowed_extensions: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".gif")

@@ -2,8 +2,8 @@
 orientation, in RGB.
 
 `decode_upright` is how a photo file becomes pixels anywhere in the project (validation, training
-data): the decoded photo is shrunk to the largest side any stage needs before anything else copies
-it, so a 40-megapixel upload costs one decode, not a chain of full-size conversions.
+data): the decoded photo is shrunk to about the largest side any stage needs before anything else
+copies it, so a 40-megapixel upload costs one decode, not a chain of full-size conversions.
 """
 
 from __future__ import annotations
@@ -31,18 +31,20 @@ def upright_rgb(image: Image.Image) -> Image.Image:
 
 
 def decode_upright(image: Image.Image, side: int) -> tuple[Image.Image, tuple[int, int]]:
-    """Decode an opened photo (its first frame) into an upright RGB copy whose longer side is ≤ `side`;
-    also return the photo's own (width, height), upright.
+    """Decode an opened photo (its first frame) into an upright RGB copy whose longer side is at least
+    `side` and shorter side at least half of it, but as small as whole-factor scaling allows (a photo
+    smaller than that as it is); also return the photo's own (width, height), upright.
 
-    A JPEG decodes straight at a reduced scale (`draft`: 1/2, 1/4 or 1/8, the smallest whose longer side
-    still reaches `side`; a 4000×3000 phone photo decodes at 2000×1500 for a side of 1536, in half the
-    time); any other photo is decoded in its own mode and converted and box-reduced strip by strip, so no
-    full-size converted copy ever exists. Either way the copy's longer side ends up more than half of
-    `side`. Decoding errors propagate as Pillow raises them (OSError and the like).
+    A JPEG decodes straight at a reduced scale (`draft`: 1/2, 1/4 or 1/8, the smallest that keeps both
+    sides): a 4000×3000 phone photo decodes at 500×375 for a side of 448, in about two thirds of the
+    time of a half-scale decode; any other photo is decoded in its own mode and converted and
+    box-reduced strip by strip, so no full-size converted copy ever exists. Decoding errors propagate
+    as Pillow raises them (OSError and the like).
     """
     image.seek(0)  # an animated GIF: the first frame
     width, height = image.size
-    image.draft("RGB", (side, 1) if width >= height else (1, side))  # JPEG only: scaled by the longer side
+    short = max(1, side // 2)
+    image.draft("RGB", (side, short) if width >= height else (short, side))  # JPEG only
     image.load()
     orientation = image.getexif().get(ORIENTATION, 1)
     small = shrink_rgb(image, side)
@@ -54,10 +56,11 @@ def decode_upright(image: Image.Image, side: int) -> tuple[Image.Image, tuple[in
 
 
 def shrink_rgb(image: Image.Image, side: int) -> Image.Image:
-    """An RGB copy reduced by the smallest whole factor that brings the longer side to ≤ `side`
-    (box filter: every output pixel averages the pixels it covers), converted strip by strip."""
+    """An RGB copy reduced by the largest whole factor that keeps the longer side at least `side` and the
+    shorter at least half of it (box filter: every output pixel averages the pixels it covers),
+    converted strip by strip."""
     width, height = image.size
-    factor = -(-max(width, height) // side)
+    factor = max(1, min(max(width, height) // side, min(width, height) // max(1, side // 2)))
     peak = _peak(image)
     if factor == 1:
         return to_rgb(image, peak)

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -26,7 +26,7 @@ from captioning.registry import CheckpointInfo, Registry, UnknownCheckpointError
 from core.listing import Listing, Result, seller_input
 from core.memory import release_freed_memory
 from core.models import ModelStore
-from core.settings import Settings
+from core.settings import Limits, Settings
 from core.text import clean_listing, clean_text, is_russian, shorten
 from diversity import Diversity, DiversityConfig, classify
 from masking import mask, restore
@@ -208,7 +208,7 @@ class Pipeline:
         with self._stage(result, "validate", report, 0.0):
             listing = clean_listing(listing)  # invisible characters never reach a check or a description
             try:
-                valid = validate(listing, self.settings.limits)
+                valid = validate(listing, self._limits())
             except ValidationError as error:
                 raise StageFailed("rejected", error.messages) from None
             finally:
@@ -299,6 +299,13 @@ class Pipeline:
         except StageFailed as failure:
             return failure
         return None
+
+    def _limits(self) -> Limits:
+        """The input limits, the working side raised to the largest side a registered checkpoint reads
+        the photos at (a multi-image model's `max_image_side`): photos decode as large as a model needs."""
+        limits = self.settings.limits
+        sides = [info.photo_side for info in self.registry.list_checkpoints()]
+        return replace(limits, working_side=max([limits.working_side, *sides]))
 
     def _info(self, name: str) -> CheckpointInfo:
         """A checkpoint's entry; an unknown one ends the run, and the default one says where it is set."""

@@ -13,7 +13,7 @@ from PIL import Image
 
 from core.catalogue import RUCLIP_MODEL
 from core.models import ModelStore
-from core.settings import Settings
+from core.settings import Limits, Settings
 from moderation.images import letterbox
 from photos import MODEL_SHORT_SIDE, MODEL_SIDE, PhotoMemo, model_copy, upright_rgb
 from ruclip_port import PhotoEmbeddings, RuCLIP, load_ruclip
@@ -65,6 +65,10 @@ def test_memo_forgets_a_photo_when_it_is_collected() -> None:
     del photos[1]
     gc.collect()
     assert len(memo) == 2 and memo.get(_photo(64, 64)) is None
+
+
+def test_photos_are_validated_at_least_as_large_as_the_model_copy_needs() -> None:
+    assert Limits().working_side >= MODEL_SIDE and Limits().working_side // 2 >= MODEL_SHORT_SIDE
 
 
 def test_nudenet_letterbox_from_the_model_copy_keeps_original_coordinates() -> None:

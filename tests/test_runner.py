@@ -323,3 +323,23 @@ def test_warm_up_loads_everything_a_first_request_loads(tmp_path: Path) -> None:
         listing = Listing(_photos(tmp_path, photos), {"Тип": "Чашка", "Цена": "300"}, "Белая чашка.")
         assert pipeline.run(listing).status == "ok"
         assert set(pipeline.models.loaded()) == warmed
+
+
+def test_photos_decode_as_large_as_a_registered_model_reads_them(tmp_path: Path) -> None:
+    photo = tmp_path / "phone.jpg"
+    Image.new("RGB", (4000, 3000), (180, 120, 60)).save(photo, quality=90)
+    checkpoints = tmp_path / "checkpoints"
+    write_manifest(checkpoints, "template", TEMPLATE)
+    settings = Settings(models_dir=tmp_path / "models", checkpoints_dir=checkpoints)
+    sizes = []
+    for max_image_side in (None, 1000):
+        if max_image_side:  # a multi-image model reading photos at 1000 px (not downloaded: listed still)
+            vlm = {"kind": "vlm", "title": "VLM", "images": "multi", "source": {"hub": "org/vlm"},
+                   "generation": {"max_image_side": max_image_side}}  # fmt: skip
+            write_manifest(checkpoints, "vlm", vlm)
+        prepared = Pipeline(settings).prepare(Listing([photo], {"Цена": "5000"}))
+        assert prepared.ok and prepared.valid is not None
+        [valid] = prepared.valid.photos
+        assert valid.size == (4000, 3000)
+        sizes.append(valid.image.size)
+    assert sizes == [(500, 375), (1000, 750)]  # a 1/8 DCT scale by default, 1/4 for that model

@@ -178,8 +178,10 @@ def test_large_photo_is_shrunk_to_the_working_side_with_its_upright_size_kept(tm
     path = _save(photo, tmp_path / "wide.jpg", format="JPEG", exif=exif)
     [valid] = validate(Listing([path])).photos
     assert valid.size == (2000, 4000)  # the upload, upright
-    assert valid.image.size == (500, 1000)  # decoded at half scale, reduced by 2 to ≤ 1536, upright
-    assert valid.image.getpixel((300, 600))[0] > 180
+    side = Limits().working_side
+    assert valid.image.size == (250, 500)  # decoded at 1/8 scale: the longer side 500 still ≥ 448, upright
+    assert side <= max(valid.image.size) < 2 * side
+    assert valid.image.getpixel((150, 300))[0] > 180
 
 
 def test_a_phone_photo_decodes_at_the_dct_scale_its_longer_side_allows(tmp_path: Path) -> None:
@@ -189,21 +191,28 @@ def test_a_phone_photo_decodes_at_the_dct_scale_its_longer_side_allows(tmp_path:
     pixels = np.clip((rows + columns) / 2 + noise, 0, 255).astype(np.uint8)
     path = _save(Image.fromarray(pixels), tmp_path / "phone.jpg", format="JPEG", quality=90)
     with Image.open(path) as image:
-        small, size = decode_upright(image, 1536)
-        # a 1/2 DCT scale (a side of 1536 over a shorter side of 3000 alone would not allow it)
-        assert image.size == (2000, 1500)
-    assert size == (4000, 3000) and small.size == (1000, 750)
+        small, size = decode_upright(image, 448)
+        # a 1/8 DCT scale (the shorter side alone, 375 under 448, would not allow it)
+        assert image.size == (500, 375)
+    assert size == (4000, 3000) and small.size == (500, 375)
     with Image.open(path) as image:
-        full = image.convert("RGB").reduce(4)  # the same scale from a full-size decode
+        full = image.convert("RGB").reduce(8)  # the same scale from a full-size decode
     difference = np.abs(np.asarray(small, dtype=np.int16) - np.asarray(full, dtype=np.int16))
     assert difference.mean() < 1.5
+
+
+def test_a_panorama_keeps_the_shorter_side_a_model_squashes_to_a_square(tmp_path: Path) -> None:
+    path = _save(Image.new("RGB", (4000, 800), (20, 90, 160)), tmp_path / "panorama.jpg", format="JPEG")
+    with Image.open(path) as image:
+        small, _ = decode_upright(image, 448)
+    assert small.size == (2000, 400)  # 1/2: at 1/4 the shorter side (200) would be under half of 448
 
 
 def test_strips_of_a_large_photo_convert_alike() -> None:
     deep = Image.new("I", (3100, 2000), 1000)
     deep.paste(4000, (0, 1000, 3100, 2000))  # the brightest pixels only in the bottom strips
     shrunk = shrink_rgb(deep, 1536)
-    assert shrunk.size == (1034, 667)
+    assert shrunk.size == (1550, 1000)  # the largest whole factor that keeps the longer side ≥ 1536
     assert shrunk.getpixel((500, 100)) == (63, 63, 63) and shrunk.getpixel((500, 600)) == (255, 255, 255)
     clear = Image.new("P", (3100, 2000), 1)
     clear.putpalette([10, 200, 10, 0, 0, 0] + [0] * 762)

@@ -126,7 +126,7 @@ def _clean_attributes(raw: Mapping[Any, Any] | None, limits: Limits, errors: lis
 
 def load_image(path: Path, limits: Limits | None = None) -> Image.Image:
     """Open, check and normalise one photo: format by content, size, pixel count, EXIF, RGB, shrunk to
-    `limits.working_side`."""
+    about `limits.working_side` (see photos.decode_upright)."""
     return _open_photo(path, limits or Limits())[0]
 
 
