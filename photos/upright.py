@@ -36,10 +36,10 @@ def decode_upright(image: Image.Image, side: int) -> tuple[Image.Image, tuple[in
     smaller than that as it is); also return the photo's own (width, height), upright.
 
     A JPEG decodes straight at a reduced scale (`draft`: 1/2, 1/4 or 1/8, the smallest that keeps both
-    sides): a 4000×3000 phone photo decodes at 500×375 for a side of 448, in about two thirds of the
-    time of a half-scale decode; any other photo is decoded in its own mode and converted and
-    box-reduced strip by strip, so no full-size converted copy ever exists. Decoding errors propagate
-    as Pillow raises them (OSError and the like).
+    sides): a 4000×3000 phone photo decodes at 500×375 for a side of 448, in about three quarters of
+    the time of a half-scale decode and with nothing left to reduce; any other photo is decoded in its
+    own mode and converted and box-reduced strip by strip, so no full-size converted copy ever exists.
+    Decoding errors propagate as Pillow raises them (OSError and the like).
     """
     image.seek(0)  # an animated GIF: the first frame
     width, height = image.size
