@@ -11,11 +11,11 @@ from PIL import Image
 from core.listing import DiversityLabel
 from masking.types import MaskedListing
 
+# The longer side a multi-image model reads a photo at unless its manifest's `max_image_side` says
+# otherwise: one photo ≤ 256 Qwen2-VL tokens; at 1344 one photo cost 2× ten (bench_neural).
+MAX_IMAGE_SIDE = 448
 # Mean token probability under which a text is likely to hold hallucinations (a published captioning
 # study's threshold); the seller is warned, the text is not hidden.
-# the longer side a multi-image model reads a photo at unless its manifest's `max_image_side` says
-# otherwise: one photo ≤ 256 Qwen2-VL tokens; at 1344 one photo cost 2× ten (bench_neural)
-MAX_IMAGE_SIDE = 448
 LOW_CONFIDENCE = 0.64
 
 

@@ -74,7 +74,7 @@ def in_threads(
     """`work` on every item, results in order, up to `threads` at a time (default: as many as torch may
     use, `thread_count("auto")`): for per-photo Pillow and numpy work, which runs outside the GIL while
     no model does. A single item, or a single thread, runs in the caller's thread."""
-    count = min(len(items), threads or thread_count("auto"))
+    count = min(len(items), thread_count("auto") if threads is None else threads)
     if count <= 1:
         return [work(item) for item in items]
     with ThreadPoolExecutor(count) as pool:
