@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 
 from PIL import Image
 
-from photos.upright import ORIENTATION, upright_rgb
+from photos.upright import ORIENTATION, reduction_factor, upright_rgb
 
 MODEL_SIDE = 448  # longer side: ≥ the most a model reads (ruCLIP B/32-384: 384, quality hints: 400)
 MODEL_SHORT_SIDE = 224  # shorter side: ≥ a ViT's 224×224 (it squashes the whole photo)
@@ -66,7 +66,7 @@ def model_copy(image: Image.Image) -> Image.Image:
     if copy is None:
         upright = image.mode == "RGB" and image.getexif().get(ORIENTATION, 1) == 1  # as validated photos
         copy = image if upright else upright_rgb(image)
-        factor = min(max(copy.size) // MODEL_SIDE, min(copy.size) // MODEL_SHORT_SIDE)
+        factor = reduction_factor(copy.size, MODEL_SIDE, MODEL_SHORT_SIDE)
         if factor > 1:
             copy = copy.reduce(factor)
         if copy is image:  # nothing to do; keeping it would keep the photo alive

@@ -60,7 +60,7 @@ def shrink_rgb(image: Image.Image, side: int) -> Image.Image:
     shorter at least half of it (box filter: every output pixel averages the pixels it covers),
     converted strip by strip."""
     width, height = image.size
-    factor = max(1, min(max(width, height) // side, min(width, height) // max(1, side // 2)))
+    factor = reduction_factor(image.size, side, side // 2)
     peak = _peak(image)
     if factor == 1:
         return to_rgb(image, peak)
@@ -70,6 +70,12 @@ def shrink_rgb(image: Image.Image, side: int) -> Image.Image:
         strip = to_rgb(image.crop((0, top, width, min(top + rows, height))), peak)
         shrunk.paste(strip.reduce(factor), (0, top // factor))
     return shrunk
+
+
+def reduction_factor(size: tuple[int, int], longer: int, shorter: int) -> int:
+    """The largest whole factor that keeps the longer side of `size` at least `longer` and its shorter
+    side at least `shorter` (1: no reduction)."""
+    return max(1, min(max(size) // longer, min(size) // max(1, shorter)))
 
 
 def _peak(image: Image.Image) -> float | None:
