@@ -315,6 +315,33 @@ def is_plain_name(name: object) -> bool:
     return isinstance(name, str) and bool(_NAME_RE.match(name)) and ".." not in name
 
 
+@dataclass(frozen=True)
+class Scan:
+    """The checkpoints folder as one look saw it. A request reads one scan, so its name checks, routing
+    and loading all see the same folders, and the folder is read once rather than once per question."""
+
+    checkpoints: tuple[CheckpointInfo, ...]  # valid manifests, the default checkpoint first
+    invalid: tuple[InvalidFolder, ...]  # folders that are not checkpoints
+    missing_folder: str | None  # why there are no checkpoints at all, when the folder itself is missing
+
+    def names(self) -> list[str]:
+        """The names a user may choose."""
+        return [info.name for info in self.checkpoints]
+
+    def info(self, name: str) -> CheckpointInfo:
+        """The listing entry for `name`; UnknownCheckpointError if there is no valid one."""
+        if not is_plain_name(name):
+            raise UnknownCheckpointError(str(name), self.names(), f" (недопустимое имя: {NAME_RULE_RU})")
+        for entry in self.checkpoints:
+            if entry.name == name:
+                return entry
+        for bad in self.invalid:
+            if bad.folder.name == name:
+                raise UnknownCheckpointError(name, self.names(), f" (ошибка в {bad})")
+        detail = f": {self.missing_folder}" if self.missing_folder else ""
+        raise UnknownCheckpointError(name, self.names(), detail)
+
+
 class Registry:
     """Lists checkpoint folders and loads each checkpoint once, through the model store."""
 
@@ -322,13 +349,14 @@ class Registry:
         self.settings = settings
         self.models = models or ModelStore(settings)
 
-    def _scan(self) -> tuple[list[CheckpointInfo], list[InvalidFolder]]:
+    def scan(self) -> Scan:
+        """Read the checkpoints folder now (each call reads it again, so new downloads show up)."""
         root = self.settings.checkpoints_dir
         valid: list[CheckpointInfo] = []
         invalid: list[InvalidFolder] = []
         try:
             folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-        except OSError:  # no folder, or not readable: no checkpoints (missing_folder_message says so)
+        except OSError:  # no folder, or not readable: no checkpoints (missing_folder says so)
             folders = []
         for folder in folders:
             if not is_plain_name(folder.name):
@@ -340,23 +368,23 @@ class Registry:
                 invalid.append(InvalidFolder(folder, exc.field, exc.message_ru))
         default = self.settings.default_checkpoint
         valid.sort(key=lambda info: (info.name != default, info.name))
-        return valid, invalid
+        return Scan(tuple(valid), tuple(invalid), None if folders else self.missing_folder_message())
 
     def list_checkpoints(self) -> list[CheckpointInfo]:
         """Every checkpoint with a valid manifest (ready, not downloaded or broken), the default one
         first; rescans the folder on each call."""
-        return self._scan()[0]
+        return list(self.scan().checkpoints)
 
     def invalid(self) -> list[InvalidFolder]:
         """Folders that are not checkpoints: a broken manifest (with the field at fault) or a bad name."""
-        return self._scan()[1]
+        return list(self.scan().invalid)
 
     def folders(self) -> list[FolderState]:
         """Every folder under the checkpoints folder with its state, the default checkpoint first, then
         by name: what `python -m pipeline checkpoints` and the app show."""
-        valid, invalid = self._scan()
-        states = [FolderState(i.name, i.folder, i.state, i.problem or "", i) for i in valid]
-        states += [FolderState(bad.folder.name, bad.folder, STATUS_BROKEN, bad.reason) for bad in invalid]
+        scan = self.scan()
+        states = [FolderState(i.name, i.folder, i.state, i.problem or "", i) for i in scan.checkpoints]
+        states += [FolderState(f.folder.name, f.folder, STATUS_BROKEN, f.reason) for f in scan.invalid]
         default = self.settings.default_checkpoint
         return sorted(states, key=lambda entry: (entry.name != default, entry.name))
 
@@ -369,30 +397,20 @@ class Registry:
 
     def names(self) -> list[str]:
         """The names a user may choose."""
-        return [info.name for info in self.list_checkpoints()]
+        return self.scan().names()
 
     def info(self, name: str) -> CheckpointInfo:
         """The listing entry for `name`; UnknownCheckpointError if there is no valid one."""
-        if not is_plain_name(name):
-            raise UnknownCheckpointError(str(name), self.names(), f" (недопустимое имя: {NAME_RULE_RU})")
-        valid, invalid = self._scan()
-        for entry in valid:
-            if entry.name == name:
-                return entry
-        available = [entry.name for entry in valid]
-        for bad in invalid:
-            if bad.folder.name == name:
-                raise UnknownCheckpointError(name, available, f" (ошибка в {bad})")
-        missing_folder = self.missing_folder_message()
-        raise UnknownCheckpointError(name, available, f": {missing_folder}" if missing_folder else "")
+        return self.scan().info(name)
 
-    def load(self, name: str) -> Captioner:
-        """The loaded captioner for `name`, loading it on first use and reusing it afterwards.
+    def load(self, name: str, scan: Scan | None = None) -> Captioner:
+        """The loaded captioner for `name` (as `scan` saw it, else as the folder is now), loading it on
+        first use and reusing it afterwards.
 
         A checkpoint that is not downloaded raises CheckpointNotDownloadedError; a broken one, or one
         that does not load, raises ModelLoadError naming its folder.
         """
-        info = self.info(name)
+        info = (scan or self.scan()).info(name)
         if not info.present:
             raise CheckpointNotDownloadedError(name)
         if info.problem:

@@ -22,7 +22,7 @@ from pathlib import Path
 from PIL import Image
 
 from captioning.base import low_confidence_warning
-from captioning.registry import CheckpointInfo, Registry, UnknownCheckpointError
+from captioning.registry import CheckpointInfo, Registry, Scan, UnknownCheckpointError
 from core.listing import Listing, Result, seller_input
 from core.memory import release_freed_memory
 from core.models import ModelStore
@@ -123,17 +123,19 @@ class Pipeline:
     ) -> list[Result]:
         """Run one listing through several checkpoints; the stages before generation run once.
 
-        Each item is a checkpoint name (used for every route) or a (single, multi) pair.
+        Each item is a checkpoint name (used for every route) or a (single, multi) pair. The checkpoints
+        folder is read once, before any stage: the whole compare sees the same checkpoints.
         """
         pairs = [c if isinstance(c, tuple) else (c, c) for c in checkpoints]
         report = progress or (lambda fraction, stage: None)
-        unknown = self._unknown_names(pairs)
+        scan = self.registry.scan()
+        unknown = self._unknown_names(pairs, scan)
         if unknown is not None:
             return [_failed(Result(timings={"total": 0.0}), unknown) for _ in pairs]
-        prepared = self.prepare(listing, _scaled(report, 0.0, 0.45))
+        prepared = self._prepared(listing, _scaled(report, 0.0, 0.45), scan)
         share = 0.5 / max(len(pairs), 1)
         results = [
-            self.generate(prepared, single, multi, _scaled(report, 0.45 + i * share, share))
+            self._generated(prepared, single, multi, _scaled(report, 0.45 + i * share, share), scan)
             for i, (single, multi) in enumerate(pairs)
         ]
         del prepared  # the photos: no Result holds them
@@ -143,11 +145,13 @@ class Pipeline:
 
     def prepare(self, listing: Listing, progress: Progress | None = None) -> Prepared:
         """Validate, moderate, mask and classify one listing; never raises on bad input."""
-        report = progress or (lambda fraction, stage: None)
+        return self._prepared(listing, progress or (lambda fraction, stage: None), self.registry.scan())
+
+    def _prepared(self, listing: Listing, report: Progress, scan: Scan) -> Prepared:
         started = time.perf_counter()
         prepared = Prepared(Result())
         try:
-            self._prepare(listing, prepared, report)
+            self._prepare(listing, prepared, report, _limits(self.settings.limits, scan))
         except StageFailed as failure:
             _failed(prepared.result, failure)
             prepared.valid = prepared.embeddings = prepared.masked = prepared.diversity = None
@@ -166,15 +170,20 @@ class Pipeline:
 
         The Result's total time is the shared stages plus this checkpoint's own, not other checkpoints'.
         """
+        report = progress or (lambda fraction, stage: None)
+        return self._generated(prepared, single_checkpoint, multi_checkpoint, report, self.registry.scan())
+
+    def _generated(
+        self, prepared: Prepared, single: str | None, multi: str | None, report: Progress, scan: Scan
+    ) -> Result:
         result = copy.deepcopy(prepared.result)
         if not prepared.ok:
             return result
         del result.timings["total"]  # set again below, after this checkpoint's own stages
-        report = progress or (lambda fraction, stage: None)
         started = time.perf_counter()
         try:
-            self._check_names(single_checkpoint, multi_checkpoint)
-            self._generate(prepared, result, single_checkpoint, multi_checkpoint, report)
+            _check_names(scan, single, multi)
+            self._generate(prepared, result, single, multi, report, scan)
         except StageFailed as failure:
             _failed(result, failure)
         result.timings["total"] = prepared.seconds + time.perf_counter() - started
@@ -203,12 +212,12 @@ class Pipeline:
         return found if route is None else routing.serving_routes(found, route)
 
     # -- stages ------------------------------------------------------------------------------
-    def _prepare(self, listing: Listing, prepared: Prepared, report: Progress) -> None:
+    def _prepare(self, listing: Listing, prepared: Prepared, report: Progress, limits: Limits) -> None:
         result = prepared.result
         with self._stage(result, "validate", report, 0.0):
             listing = clean_listing(listing)  # invisible characters never reach a check or a description
             try:
-                valid = validate(listing, self._limits())
+                valid = validate(listing, limits)
             except ValidationError as error:
                 raise StageFailed("rejected", error.messages) from None
             finally:
@@ -240,7 +249,13 @@ class Pipeline:
         prepared.masked, prepared.diversity = masked, diversity
 
     def _generate(
-        self, prepared: Prepared, result: Result, single: str | None, multi: str | None, report: Progress
+        self,
+        prepared: Prepared,
+        result: Result,
+        single: str | None,
+        multi: str | None,
+        report: Progress,
+        scan: Scan,
     ) -> None:
         valid, embeddings, masked = prepared.valid, prepared.embeddings, prepared.masked
         assert valid is not None and masked is not None and prepared.diversity is not None
@@ -250,15 +265,15 @@ class Pipeline:
             )
             route = routing.decide(
                 len(valid.photos),
-                self._info(requested_name),
-                self._info(self.settings.default_checkpoint),
+                self._info(scan, requested_name),
+                self._info(scan, self.settings.default_checkpoint),
                 lambda: best_photo_index(embeddings, seller_input(valid.attributes, valid.text)),
             )
             result.route = route.to_dict()
             result.checkpoint = {"requested": route.requested, "used": route.checkpoint}
             result.warnings.extend(route.notes)
         with self._stage(result, "generate", report, 0.1):
-            captioner = self.registry.load(route.checkpoint)
+            captioner = self.registry.load(route.checkpoint, scan)
             images = [valid.photos[i].image for i in route.photos]
             generation = captioner.generate(masked, prepared.diversity.label, images)
             result.warnings.extend(generation.warnings)
@@ -291,39 +306,23 @@ class Pipeline:
             raise StageFailed("rejected", reasons)
 
     # -- helpers -----------------------------------------------------------------------------
-    def _unknown_names(self, pairs: list[tuple[str | None, str | None]]) -> StageFailed | None:
+    def _unknown_names(self, pairs: list[tuple[str | None, str | None]], scan: Scan) -> StageFailed | None:
         """The refusal for a checkpoint name that is not registered, before any stage runs."""
         try:
             for pair in pairs:
-                self._check_names(*pair)
+                _check_names(scan, *pair)
         except StageFailed as failure:
             return failure
         return None
 
-    def _limits(self) -> Limits:
-        """The input limits, the working side raised to the largest side a registered checkpoint reads
-        the photos at (a multi-image model's `max_image_side`): photos decode as large as a model needs."""
-        limits = self.settings.limits
-        sides = [info.photo_side for info in self.registry.list_checkpoints()]
-        return replace(limits, working_side=max([limits.working_side, *sides]))
-
-    def _info(self, name: str) -> CheckpointInfo:
+    def _info(self, scan: Scan, name: str) -> CheckpointInfo:
         """A checkpoint's entry; an unknown one ends the run, and the default one says where it is set."""
         try:
-            return self.registry.info(name)
+            return scan.info(name)
         except UnknownCheckpointError as error:
             setting = "Модель по умолчанию (LISTING_DEFAULT_CHECKPOINT) не найдена: "
             reason = f"{setting if name == self.settings.default_checkpoint else ''}{error}"
             raise StageFailed("error", [reason]) from None
-
-    def _check_names(self, *names: str | None) -> None:
-        for name in names:
-            if name is None:
-                continue
-            try:
-                self.registry.info(name)
-            except UnknownCheckpointError as error:
-                raise StageFailed("error", [str(error)]) from None
 
     @contextmanager
     def _stage(self, result: Result, name: str, report: Progress, fraction: float) -> Iterator[None]:
@@ -342,6 +341,23 @@ class Pipeline:
             raise StageFailed("error", [reason]) from error
         finally:
             result.timings[name] = time.perf_counter() - started
+
+
+def _limits(limits: Limits, scan: Scan) -> Limits:
+    """The input limits, the working side raised to the largest side a registered checkpoint reads the
+    photos at (a multi-image model's `max_image_side`): photos decode as large as a model needs."""
+    return replace(limits, working_side=max([limits.working_side, *(c.photo_side for c in scan.checkpoints)]))
+
+
+def _check_names(scan: Scan, *names: str | None) -> None:
+    """End the run when a requested checkpoint name is not a valid checkpoint folder."""
+    for name in names:
+        if name is None:
+            continue
+        try:
+            scan.info(name)
+        except UnknownCheckpointError as error:
+            raise StageFailed("error", [str(error)]) from None
 
 
 def _scaled(report: Progress, start: float, share: float) -> Progress:

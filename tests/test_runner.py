@@ -187,6 +187,22 @@ def test_compare_totals_exclude_other_checkpoints(neural_pipeline: Pipeline, tmp
     assert second.timings["total"] < second_stages + first.timings["generate"]
 
 
+def test_a_compare_reads_the_checkpoints_folder_once(
+    neural_pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = neural_pipeline.registry
+    scans = []
+    monkeypatch.setattr(registry, "scan", lambda scan=registry.scan: scans.append(scan()) or scans[-1])
+    listing = Listing(_photos(tmp_path, 2), {"Тип": "Чашка", "Цена": "300"})
+    results = neural_pipeline.compare(listing, ["vit", ("template", "vit")])
+    assert [r.status for r in results] == ["ok", "ok"], [r.reasons for r in results]
+    assert [r.checkpoint["used"] for r in results] == ["vit", "vit"]
+    assert len(scans) == 1  # names, working side, routing and loading: one look at the folder
+    prepared = neural_pipeline.prepare(listing)
+    neural_pipeline.generate(prepared, "vit", "vit")
+    assert len(scans) == 3  # prepare and generate called apart: one each
+
+
 @pytest.mark.parametrize(
     ("model", "files"),
     [
