@@ -24,7 +24,7 @@ from PIL import Image
 from captioning.base import low_confidence_warning
 from captioning.registry import CheckpointInfo, Registry, Scan, UnknownCheckpointError
 from core.listing import Listing, Result, seller_input
-from core.memory import release_freed_memory
+from core.memory import keep_freed_memory, release_after_decoding, release_freed_memory, settle_after_listing
 from core.models import ModelStore
 from core.settings import Limits, Settings
 from core.text import clean_listing, clean_text, is_russian, shorten
@@ -106,6 +106,7 @@ class Pipeline:
         self.diversity = diversity or DiversityConfig()
         self.models = models or ModelStore(self.settings)
         self.registry = Registry(self.settings, self.models)
+        keep_freed_memory()  # the models' working memory is reused from one listing to the next
 
     # -- public API -------------------------------------------------------------------------
     def run(
@@ -138,8 +139,9 @@ class Pipeline:
             self._generated(prepared, single, multi, _scaled(report, 0.45 + i * share, share), scan)
             for i, (single, multi) in enumerate(pairs)
         ]
+        decoded = prepared.valid.decoded_pixels if prepared.valid is not None else 0
         del prepared  # the photos: no Result holds them
-        release_freed_memory()
+        settle_after_listing(decoded)  # huge photos, or a listing larger than the last: hand it back
         report(1.0, "Готово")
         return results
 
@@ -219,9 +221,9 @@ class Pipeline:
             try:
                 valid = validate(listing, limits)
             except ValidationError as error:
+                release_freed_memory()  # whatever the photos before the refusal decoded to
                 raise StageFailed("rejected", error.messages) from None
-            finally:
-                release_freed_memory()  # the full-size decoded photos: only shrunk copies are kept
+            release_after_decoding(valid.decoded_pixels)  # full-size photos in bulk: only shrunk copies stay
             hints = quality_hints([p.image for p in valid.photos], sizes=[p.size for p in valid.photos])
             result.photos = [
                 {"number": p.number, "name": p.name, "width": p.size[0], "height": p.size[1],

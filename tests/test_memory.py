@@ -1,10 +1,14 @@
 """Memory stays bounded on the largest photos we accept: ten 40-megapixel PNGs or GIFs (small files,
 huge pixel counts) are decoded once and shrunk early, so the listing costs a fraction of their
-full-size pixels. Measured as the peak resident memory of a child process above its idle level."""
+full-size pixels. Measured as the peak resident memory of a child process above its idle level.
+
+And the heap keeps what listings free for the next one (no page faults to take it back), while a
+listing that leaves the process larger than the one before hands it back (core.memory)."""
 
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from core.memory import KEPT_TOP_BYTES
 from core.settings import PROJECT_ROOT, Limits
 
 LISTING_BUDGET_MB = 800  # the issue's bounds: a ten-photo listing's peak, above the idle process
@@ -81,3 +86,52 @@ def test_ten_forty_megapixel_photos_stay_within_budget(tmp_path: Path, name: str
     [side_used] = measured["sides"]  # the copy every stage is given
     assert Limits().working_side <= side_used < 2 * Limits().working_side
     assert measured["sizes"] == [[side, side]]  # the seller's photo size is still reported
+
+
+# In a fresh process: how many page faults three allocations of the same block (under the heap's kept
+# top) take; and what settle_after_listing does at a first listing's end, after 160 MiB of blocks between
+# small live ones were freed (free memory inside the heap, which glibc never returns by itself), and once
+# more.
+HEAP_CHILD = """
+import json, resource, sys
+from core.memory import KEPT_TOP_BYTES, keep_freed_memory, resident_bytes, settle_after_listing
+
+kept = keep_freed_memory() if sys.argv[1] == "keep" else None
+
+def faults_of_a_block():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    block = bytearray(KEPT_TOP_BYTES * 3 // 4)  # zero-filled: every page written
+    del block
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+faults = [faults_of_a_block() for _ in range(3)]
+first_end = settle_after_listing()
+pieces = [(bytearray(2**20), bytearray(4096)) for _ in range(160)]
+pins = [pin for _, pin in pieces]  # small blocks that stay: the freed ones can't merge into the heap's top
+del pieces
+grown = resident_bytes()
+handed_back = settle_after_listing()
+settled = resident_bytes()
+print(json.dumps({"kept": kept, "faults": faults, "first_end": first_end, "grown": grown / 2**20,
+                  "handed_back": handed_back, "settled": settled / 2**20, "again": settle_after_listing()}))
+"""
+
+
+def _heap_child(mode: str) -> dict:
+    command = [sys.executable, "-c", HEAP_CHILD, mode]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_freed_memory_is_reused_without_page_faults_until_a_larger_listing_hands_it_back() -> None:
+    pages = KEPT_TOP_BYTES * 3 // 4 // resource.getpagesize()
+    default = _heap_child("default")
+    assert all(f >= pages * 0.9 for f in default["faults"]), default  # glibc's default: faulted every time
+    kept = _heap_child("keep")
+    assert kept["kept"] is True
+    first, *again = kept["faults"]
+    assert first >= pages * 0.9 and all(f < pages * 0.05 for f in again), kept  # the pages are reused
+    assert kept["first_end"] is False  # nothing to compare the first listing with
+    assert kept["handed_back"] is True and kept["grown"] - kept["settled"] >= 120, kept
+    assert kept["again"] is False  # no larger than the listing before: what it keeps, it keeps

@@ -201,6 +201,15 @@ def test_a_phone_photo_decodes_at_the_dct_scale_its_longer_side_allows(tmp_path:
     assert difference.mean() < 1.5
 
 
+def test_the_pixels_decoded_are_counted_at_the_scale_they_were_decoded(tmp_path: Path) -> None:
+    phone = _save(Image.new("RGB", (4000, 3000), (20, 90, 160)), tmp_path / "phone.jpg", format="JPEG")
+    flat = _save(Image.new("RGB", (2000, 1500), (20, 90, 160)), tmp_path / "flat.png", format="PNG")
+    assert validate(Listing([phone])).decoded_pixels == 500 * 375  # JPEG: its 1/8 DCT scale
+    assert validate(Listing([flat])).decoded_pixels == 2000 * 1500  # any other format: full size
+    assert validate(Listing([phone, flat, phone])).decoded_pixels == 2 * 500 * 375 + 2000 * 1500
+    assert validate(Listing([], {"Цена": "1"})).decoded_pixels == 0
+
+
 def test_a_panorama_keeps_the_shorter_side_a_model_squashes_to_a_square(tmp_path: Path) -> None:
     path = _save(Image.new("RGB", (4000, 800), (20, 90, 160)), tmp_path / "panorama.jpg", format="JPEG")
     with Image.open(path) as image:

@@ -31,11 +31,16 @@ class ValidationError(ValueError):
 
 @dataclass
 class ValidListing:
-    """A listing that passed every check: decoded RGB photos, clean attributes, clean text."""
+    """A listing that passed every check: decoded RGB photos, clean attributes, clean text.
+
+    `decoded_pixels` counts the pixels the photos were decoded at before they were shrunk (a JPEG at its
+    reduced decoding scale, any other photo at full size): memory that is freed when validation returns.
+    """
 
     photos: list[Photo]
     attributes: dict[str, str]
     text: str
+    decoded_pixels: int = 0
 
 
 def validate(listing: Listing, limits: Limits | None = None) -> ValidListing:
@@ -55,23 +60,25 @@ def validate(listing: Listing, limits: Limits | None = None) -> ValidListing:
             f"допустимо не больше {limits.max_listing_chars}."
         )
     photos: list[Photo] = []
+    decoded = 0
     if len(listing.images) > limits.max_images:
         errors.append(
             f"Слишком много фото: {len(listing.images)}, допустимо не больше {limits.max_images}."
         )
     else:
-        photos = _open_photos([Path(path) for path in listing.images], limits, errors)
+        photos, decoded = _open_photos([Path(path) for path in listing.images], limits, errors)
     if errors:
         raise ValidationError(errors)
     if not photos and not attributes and not text:
         raise ValidationError(EMPTY_LISTING_MESSAGE)
-    return ValidListing(photos, attributes, text)
+    return ValidListing(photos, attributes, text, decoded)
 
 
-def _open_photos(paths: list[Path], limits: Limits, errors: list[str]) -> list[Photo]:
-    """Decode the photos, a few at a time (Pillow decodes outside the GIL); refusals go to `errors`."""
+def _open_photos(paths: list[Path], limits: Limits, errors: list[str]) -> tuple[list[Photo], int]:
+    """Decode the photos, a few at a time (Pillow decodes outside the GIL), and count the pixels they were
+    decoded at; refusals go to `errors`."""
 
-    def attempt(path: Path) -> tuple[Image.Image, tuple[int, int]] | ValidationError:
+    def attempt(path: Path) -> tuple[Image.Image, tuple[int, int], int] | ValidationError:
         try:
             return _open_photo(path, limits)
         except ValidationError as error:
@@ -79,13 +86,15 @@ def _open_photos(paths: list[Path], limits: Limits, errors: list[str]) -> list[P
 
     outcomes = in_threads(attempt, paths, limits.decode_threads)
     photos: list[Photo] = []
+    decoded = 0
     for number, (path, outcome) in enumerate(zip(paths, outcomes, strict=True), start=1):
         if isinstance(outcome, ValidationError):
             errors.extend(f"Фото {number} ({path.name}): {m}" for m in outcome.messages)
         else:
-            image, size = outcome
+            image, size, pixels = outcome
             photos.append(Photo(number, path.name, image, size if size != image.size else None))
-    return photos
+            decoded += pixels
+    return photos, decoded
 
 
 def _clean_attributes(raw: Mapping[Any, Any] | None, limits: Limits, errors: list[str]) -> dict[str, str]:
@@ -130,8 +139,9 @@ def load_image(path: Path, limits: Limits | None = None) -> Image.Image:
     return _open_photo(path, limits or Limits())[0]
 
 
-def _open_photo(path: Path, limits: Limits) -> tuple[Image.Image, tuple[int, int]]:
-    """The checked, decoded and shrunk photo, and the upright size of the uploaded file."""
+def _open_photo(path: Path, limits: Limits) -> tuple[Image.Image, tuple[int, int], int]:
+    """The checked, decoded and shrunk photo, the upright size of the uploaded file, and the pixels it
+    was decoded at."""
     if not path.is_file():
         raise ValidationError("файл не найден.")
     if path.suffix.lower() not in limits.allowed_extensions:
@@ -161,7 +171,8 @@ def _open_photo(path: Path, limits: Limits) -> tuple[Image.Image, tuple[int, int
                         f"слишком большое разрешение {width}×{height} ({width * height / 1e6:.0f} Мп), "
                         f"допустимо не больше {limits.max_pixels / 1e6:.0f} Мп."
                     )
-                return decode_upright(image, limits.working_side)
+                shrunk, size = decode_upright(image, limits.working_side)
+                return shrunk, size, image.width * image.height  # decoded: a JPEG at its draft scale
     except ValidationError:
         raise
     except Image.DecompressionBombError:
