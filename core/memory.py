@@ -84,5 +84,6 @@ def settle_after_listing(decoded_pixels: int = 0) -> bool:
     resident = resident_bytes()
     with _ListingEnds.lock:
         previous, _ListingEnds.resident = _ListingEnds.resident, resident
-    grown = resident is not None and previous is not None and resident - previous > SETTLE_GROWTH_BYTES
-    return (grown or decoded_pixels >= BULK_PIXELS) and release_freed_memory()
+    if resident is not None and previous is not None and resident - previous > SETTLE_GROWTH_BYTES:
+        return release_freed_memory()
+    return release_after_decoding(decoded_pixels)
