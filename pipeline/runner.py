@@ -130,7 +130,7 @@ class Pipeline:
         pairs = [c if isinstance(c, tuple) else (c, c) for c in checkpoints]
         report = progress or (lambda fraction, stage: None)
         scan = self.registry.scan()
-        unknown = self._unknown_names(pairs, scan)
+        unknown = _unknown_names(pairs, scan)
         if unknown is not None:
             return [_failed(Result(timings={"total": 0.0}), unknown) for _ in pairs]
         prepared = self._prepared(listing, _scaled(report, 0.0, 0.45), scan)
@@ -308,15 +308,6 @@ class Pipeline:
             raise StageFailed("rejected", reasons)
 
     # -- helpers -----------------------------------------------------------------------------
-    def _unknown_names(self, pairs: list[tuple[str | None, str | None]], scan: Scan) -> StageFailed | None:
-        """The refusal for a checkpoint name that is not registered, before any stage runs."""
-        try:
-            for pair in pairs:
-                _check_names(scan, *pair)
-        except StageFailed as failure:
-            return failure
-        return None
-
     def _info(self, scan: Scan, name: str) -> CheckpointInfo:
         """A checkpoint's entry; an unknown one ends the run, and the default one says where it is set."""
         try:
@@ -360,6 +351,16 @@ def _check_names(scan: Scan, *names: str | None) -> None:
             scan.info(name)
         except UnknownCheckpointError as error:
             raise StageFailed("error", [str(error)]) from None
+
+
+def _unknown_names(pairs: list[tuple[str | None, str | None]], scan: Scan) -> StageFailed | None:
+    """The refusal for a checkpoint name that is not registered, before any stage runs."""
+    try:
+        for pair in pairs:
+            _check_names(scan, *pair)
+    except StageFailed as failure:
+        return failure
+    return None
 
 
 def _scaled(report: Progress, start: float, share: float) -> Progress:
